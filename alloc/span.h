@@ -1,0 +1,93 @@
+/* The span descriptor: a run of pages holding objects of one span class, its allocation
+ * bitmaps and the state word that says who owns it. Descriptors are type-stable: they are
+ * carved from metadata that is never unmapped, so a lock-free variant may read a stale one.
+ */
+#ifndef SL_SPAN_H
+#define SL_SPAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atomic.h"
+#include "sizeclass.h"
+
+#define SL_SPAN_WORDS (SL_MAX_OBJS_PER_SPAN / 64)
+
+/* Span states (xstate). INVARIANT: a live span is owned by exactly one of
+ * {an mcache (CACHED), the mcentral (AVAILABLE or PARKED), a thread moving it (TRANSIT),
+ * the mheap (DEAD: the descriptor is free and its pages are back in the page heap)}.
+ */
+enum {
+    SL_SPAN_DEAD = 0,  /* descriptor unused; pages belong to the mheap */
+    SL_SPAN_CACHED,    /* owned by one mcache (xowner says which) */
+    SL_SPAN_AVAILABLE, /* in its mcentral's available set; has had >= 1 free slot */
+    SL_SPAN_PARKED,    /* full when given back; the first free makes it available */
+    SL_SPAN_TRANSIT,   /* claimed by one thread that is moving it (unpark, drain, grow) */
+    SL_SPAN_LARGE,     /* one large object (> 32 KiB), owned by the program */
+};
+
+typedef struct sl_span sl_span_t;
+
+struct sl_span {
+    /* Immutable while the span is live (set by the mheap before publication). */
+    uintptr_t base;    /* first byte */
+    uintptr_t limit;   /* base + nelems * elemsize (large: base + npages pages) */
+    uint32_t npages;   /* length in 8 KiB pages */
+    uint32_t elemsize; /* object size (large: npages * page size) */
+    uint32_t divmul;   /* object index = ((p - base) * divmul) >> 32 */
+    uint16_t nelems;   /* objects in the span */
+    uint8_t spanclass; /* sizeclass << 1 | noscan; 0/1 for large spans */
+    uint8_t pad0;
+
+    /* Owner-only: read and written only by the thread that owns the span (see xstate). */
+    uint16_t freeindex;                 /* slots below it count as allocated */
+    uint16_t alloc_count;               /* objects in use, exact after a sweep */
+    uint64_t alloc_cache;               /* ~alloc_bits window from freeindex; 1 = free */
+    uint64_t alloc_bits[SL_SPAN_WORDS]; /* 1 = allocated before the last sweep */
+    uint64_t local_free[SL_SPAN_WORDS]; /* frees by the owning thread since the last sweep */
+    bool needzero;                      /* free slots may hold old data */
+
+    /* Shared. */
+    _Atomic uint32_t xstate;   /* SL_SPAN_*; transitions by CAS where two threads race */
+    _Atomic uintptr_t xowner;  /* the owning mcache while CACHED, else 0; set by CAS */
+    _Atomic uint64_t xgen;     /* bumped each time the descriptor is (re)initialised */
+    _Atomic uint64_t xfree_bits[SL_SPAN_WORDS]; /* remote frees since the last sweep */
+    _Atomic uint32_t *xtiny;   /* tiny span class only: one word per 16-byte block */
+
+    /* Link fields for the mcentral variant that currently holds the span. Only the
+     * variant touches them; each variant documents its use. Type-stable like the rest. */
+    sl_span_t *next;
+    sl_span_t *prev;
+    void *vlink[4];
+    _Atomic uint64_t vword; /* variant-private atomic word (e.g. an RCU list generation) */
+
+    /* mheap bookkeeping: free-descriptor list link. */
+    sl_span_t *heap_next;
+};
+
+/* The always-full span every slot of an empty mcache points at. */
+extern sl_span_t sl_span_empty;
+
+/* Owner-only: sweep -- fold local and remote frees into alloc_bits, recount, reset
+ * freeindex and the cache. Returns the number of slots it freed. Aborts on a free of a
+ * slot that was not allocated (double or invalid free seen late). */
+unsigned sl_span_sweep(sl_span_t *s);
+
+/* Owner-only: (re)load alloc_cache for the 64-slot window containing freeindex. */
+void sl_span_refill_cache(sl_span_t *s);
+
+/* Owner-only: next free slot index at or after freeindex, or nelems if none. */
+unsigned sl_span_next_free_index(sl_span_t *s);
+
+/* True if any remote free is pending in xfree_bits (seq_cst load; see park protocol). */
+bool sl_span_has_remote_frees(sl_span_t *s);
+
+static inline uint32_t sl_span_state(sl_span_t *s) {
+    return sl_load_acquire(&s->xstate);
+}
+
+static inline void *sl_span_obj(const sl_span_t *s, unsigned idx) {
+    return (void *)(s->base + (uintptr_t)idx * s->elemsize);
+}
+
+#endif

@@ -1,0 +1,59 @@
+/* spanlab public API: a Go-style allocator (mcache -> mcentral -> mheap -> OS) whose
+ * mcentral is pluggable. Outside programs compile against this header only.
+ */
+#ifndef SPANLAB_H
+#define SPANLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Counters of one mcentral (one span class) or their sum over all classes. */
+struct sl_central_counters {
+    uint64_t cache_calls;         /* cache_span calls */
+    uint64_t uncache_calls;       /* uncache_span calls */
+    uint64_t put_available_calls; /* parked spans made available again by a free */
+    uint64_t spans_grown;         /* spans taken from the mheap */
+    uint64_t spans_returned;      /* all-free spans given back to the mheap */
+    uint64_t spans_available;     /* now in the available set */
+    uint64_t spans_parked;        /* now parked (full, waiting for a free) */
+    uint64_t spans_cached;        /* now owned by an mcache */
+    uint64_t lock_waits;          /* lock acquisitions whose try-lock failed first */
+    uint64_t cas_retries;         /* failed CAS attempts in the variant */
+    uint64_t grace_periods;       /* RCU / epoch grace periods waited for */
+};
+
+struct sl_stats {
+    size_t heap_mapped;   /* bytes of address space reserved for arenas */
+    size_t heap_inuse;    /* bytes of pages owned by spans (small and large) */
+    size_t heap_free;     /* bytes of free pages still backed by memory */
+    size_t heap_released; /* bytes of free pages returned to the OS (scavenged) */
+    size_t spans_small;   /* small-object spans in existence */
+    size_t spans_large;   /* large-object spans in existence */
+    size_t large_inuse;   /* bytes in large objects (whole pages) */
+    uint64_t scavenges;   /* scavenger passes that released memory */
+    struct sl_central_counters central; /* summed over every span class */
+};
+
+void *sl_malloc(size_t size);
+void *sl_malloc_noscan(size_t size); /* pointer-free object: noscan span class; < 16 B tiny */
+void sl_free(void *p);
+void *sl_calloc(size_t n, size_t size);
+void *sl_realloc(void *p, size_t size);
+void *sl_aligned_alloc(size_t align, size_t size);
+int sl_posix_memalign(void **out, size_t align, size_t size);
+size_t sl_usable_size(const void *p);
+int sl_init(const char *variant); /* NULL = $SPANLAB_CENTRAL or "mutex"; -EINVAL if unknown */
+const char *sl_variant(void);
+void sl_thread_exit(void); /* optional early flush of this thread's cache */
+void sl_scavenge(void);    /* return all free pages to the OS now */
+void sl_stats(struct sl_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
