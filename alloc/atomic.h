@@ -6,17 +6,17 @@
 
 #include <stdatomic.h>
 
-#define sl_load_relaxed(p)  atomic_load_explicit((p), memory_order_relaxed)
-#define sl_load_acquire(p)  atomic_load_explicit((p), memory_order_acquire)
-#define sl_load_seqcst(p)   atomic_load_explicit((p), memory_order_seq_cst)
+#define sl_load_relaxed(p)     atomic_load_explicit((p), memory_order_relaxed)
+#define sl_load_acquire(p)     atomic_load_explicit((p), memory_order_acquire)
+#define sl_load_seqcst(p)      atomic_load_explicit((p), memory_order_seq_cst)
 #define sl_store_relaxed(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
 #define sl_store_release(p, v) atomic_store_explicit((p), (v), memory_order_release)
 #define sl_store_seqcst(p, v)  atomic_store_explicit((p), (v), memory_order_seq_cst)
-#define sl_faa_relaxed(p, v) atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
-#define sl_faa_acq_rel(p, v) atomic_fetch_add_explicit((p), (v), memory_order_acq_rel)
-#define sl_fas_relaxed(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_relaxed)
-#define sl_for_seqcst(p, v)  atomic_fetch_or_explicit((p), (v), memory_order_seq_cst)
-#define sl_xchg_acq_rel(p, v) atomic_exchange_explicit((p), (v), memory_order_acq_rel)
+#define sl_faa_relaxed(p, v)   atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
+#define sl_faa_acq_rel(p, v)   atomic_fetch_add_explicit((p), (v), memory_order_acq_rel)
+#define sl_fas_relaxed(p, v)   atomic_fetch_sub_explicit((p), (v), memory_order_relaxed)
+#define sl_for_seqcst(p, v)    atomic_fetch_or_explicit((p), (v), memory_order_seq_cst)
+#define sl_xchg_acq_rel(p, v)  atomic_exchange_explicit((p), (v), memory_order_acq_rel)
 #define sl_cas_acq_rel(p, expp, v)                                                                 \
     atomic_compare_exchange_strong_explicit((p), (expp), (v), memory_order_acq_rel,                \
                                             memory_order_acquire)

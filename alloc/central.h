@@ -84,6 +84,10 @@ void sl_central_note_free_remote(sl_span_t *s);
 /* Sum of common and variant counters of one class (spc) or of all (spc = -1). */
 void sl_central_counters(int spc, struct sl_central_counters *out);
 
+/* The available-set size of class spc as the common counters see it (exact when no
+ * operation is in flight); conformance tests compare it with the variant's own count. */
+uint64_t sl_central_available_derived(unsigned spc);
+
 /* Drain available spans of every class: all-free ones go back to the mheap. Used by
  * sl_scavenge. */
 void sl_central_release_empty(void);

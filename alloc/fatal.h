@@ -14,8 +14,7 @@ void sl_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define sl_fatal(...) sl_fatal_at(__FILE__, __func__, __LINE__, __VA_ARGS__)
 
 #ifdef SL_DEBUG
-#define sl_assert(cond)                                                                            \
-    ((cond) ? (void)0 : sl_fatal("assertion failed: %s", #cond))
+#define sl_assert(cond) ((cond) ? (void)0 : sl_fatal("assertion failed: %s", #cond))
 #else
 #define sl_assert(cond) ((void)0)
 #endif

@@ -27,14 +27,14 @@ struct sl_central_counters {
 };
 
 struct sl_stats {
-    size_t heap_mapped;   /* bytes of address space reserved for arenas */
-    size_t heap_inuse;    /* bytes of pages owned by spans (small and large) */
-    size_t heap_free;     /* bytes of free pages still backed by memory */
-    size_t heap_released; /* bytes of free pages returned to the OS (scavenged) */
-    size_t spans_small;   /* small-object spans in existence */
-    size_t spans_large;   /* large-object spans in existence */
-    size_t large_inuse;   /* bytes in large objects (whole pages) */
-    uint64_t scavenges;   /* scavenger passes that released memory */
+    size_t heap_mapped;                 /* bytes of address space reserved for arenas */
+    size_t heap_inuse;                  /* bytes of pages owned by spans (small and large) */
+    size_t heap_free;                   /* bytes of free pages still backed by memory */
+    size_t heap_released;               /* bytes of free pages returned to the OS (scavenged) */
+    size_t spans_small;                 /* small-object spans in existence */
+    size_t spans_large;                 /* large-object spans in existence */
+    size_t large_inuse;                 /* bytes in large objects (whole pages) */
+    uint64_t scavenges;                 /* scavenger passes that released memory */
     struct sl_central_counters central; /* summed over every span class */
 };
 

@@ -1,0 +1,165 @@
+/* The common mcentral layer: state transitions, parking, the empty-span policy and the
+ * per-class counters around the active variant's ops. Neighbours: mcache.c (its only
+ * caller on the allocation path), malloc.c (remote frees), variants/ (the ops). */
+#include <errno.h>
+
+#include "central.h"
+#include "fatal.h"
+#include "mcache.h"
+#include "mheap.h"
+
+/* An all-free span given back is kept while its class has fewer available spans than
+ * this (anti-thrash: the next refill finds it), and returned to the mheap otherwise. */
+#define SL_CENTRAL_KEEP_AVAILABLE 4
+
+/* Common per-class counters: relaxed, on one cache line per class. */
+struct central_class {
+    _Alignas(64) _Atomic uint64_t cache_calls;
+    _Atomic uint64_t uncache_calls;
+    _Atomic uint64_t put_available_calls;
+    _Atomic uint64_t grown;
+    _Atomic uint64_t returned;
+    _Atomic uint64_t parks;
+};
+
+static struct central_class classes[SL_NUM_SPAN_CLASSES];
+
+const sl_central_ops_t *sl_central_active;
+
+static inline uint64_t ld(_Atomic uint64_t *p) {
+    return sl_load_relaxed(p);
+}
+
+uint64_t sl_central_available_derived(unsigned spc) {
+    struct central_class *c = &classes[spc];
+    /* Spans enter the available set by uncache (not parked, not returned) and by
+     * put_available; they leave by cache calls that did not grow. */
+    uint64_t in = ld(&c->uncache_calls) - ld(&c->parks) - ld(&c->returned) +
+                  ld(&c->put_available_calls) + ld(&c->grown);
+    uint64_t out = ld(&c->cache_calls);
+    return in > out ? in - out : 0;
+}
+
+sl_span_t *sl_central_grow(unsigned spc) {
+    sl_mcache_t *mc = sl_mcache_current();
+    size_t npages = sl_class_to_npages[sl_spanclass_sizeclass(spc)];
+    sl_span_t *s = sl_mheap_alloc_span(mc ? &mc->pcache : NULL, npages, spc, 1);
+    if (s)
+        sl_count(&classes[spc].grown);
+    return s;
+}
+
+sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
+    sl_span_t *s = sl_central_active->cache_span(spc, flags);
+    if (!s) {
+        if (!(flags & SL_CACHE_NOGROW))
+            errno = ENOMEM;
+        return NULL;
+    }
+    uint32_t st = sl_span_state(s);
+    if (st != SL_SPAN_TRANSIT || s->spanclass != spc)
+        sl_fatal("variant %s returned a span in state %u of class %u (wanted TRANSIT, class %u)",
+                 sl_central_active->name, st, s->spanclass, spc);
+    uintptr_t none = 0;
+    if (!atomic_compare_exchange_strong_explicit(&s->xowner, &none, owner, memory_order_acq_rel,
+                                                 memory_order_relaxed))
+        sl_fatal("span %p owned by two caches (%#lx and %#lx)", (void *)s->base,
+                 (unsigned long)none, (unsigned long)owner);
+    atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
+    sl_span_sweep(s);
+    sl_count(&classes[spc].cache_calls);
+    return s;
+}
+
+static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
+    unsigned spc = s->spanclass;
+    struct central_class *c = &classes[spc];
+    uintptr_t cur = owner;
+    if (sl_span_state(s) != SL_SPAN_CACHED ||
+        !atomic_compare_exchange_strong_explicit(&s->xowner, &cur, 0, memory_order_acq_rel,
+                                                 memory_order_relaxed))
+        sl_fatal("span %p given back by %#lx, which does not own it (owner %#lx, state %u)",
+                 (void *)s->base, (unsigned long)owner, (unsigned long)cur, sl_span_state(s));
+    sl_span_sweep(s);
+    sl_count(&c->uncache_calls);
+    if (s->alloc_count == s->nelems) {
+        /* Park. Dekker-style with free_remote: we store the state then look for frees;
+         * a freer ORs its bit then looks at the state. seq_cst on both sides means at
+         * least one of us sees the other; the PARKED -> TRANSIT CAS picks one winner.
+         * pairs with malloc.c:free_remote */
+        sl_count(&c->parks);
+        sl_store_seqcst(&s->xstate, SL_SPAN_PARKED);
+        if (sl_span_has_remote_frees(s))
+            sl_central_note_free_remote(s);
+        return;
+    }
+    atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
+    if (s->alloc_count == 0 &&
+        (release_empty || sl_central_available_derived(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
+        sl_count(&c->returned);
+        sl_mheap_free_span(s);
+        return;
+    }
+    sl_central_active->uncache_span(s);
+}
+
+void sl_central_uncache(sl_span_t *s, uintptr_t owner) {
+    uncache(s, owner, false);
+}
+
+void sl_central_note_free_remote(sl_span_t *s) {
+    uint32_t parked = SL_SPAN_PARKED;
+    if (sl_cas_seqcst(&s->xstate, &parked, SL_SPAN_TRANSIT)) {
+        sl_count(&classes[s->spanclass].put_available_calls);
+        sl_central_active->put_available(s);
+    }
+}
+
+void sl_central_release_empty(void) {
+    uintptr_t owner = (uintptr_t)&owner; /* unique while this call runs */
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        uint64_t n = sl_central_available_derived(spc);
+        sl_span_t *keep = NULL;
+        for (uint64_t i = 0; i < n; i++) {
+            sl_span_t *s = sl_central_cache(spc, owner, SL_CACHE_NOGROW);
+            if (!s)
+                break;
+            if (s->alloc_count == 0) {
+                uncache(s, owner, true);
+            } else {
+                s->heap_next = keep; /* private list while we own them */
+                keep = s;
+            }
+        }
+        while (keep) {
+            sl_span_t *s = keep;
+            keep = s->heap_next;
+            uncache(s, owner, false);
+        }
+    }
+}
+
+void sl_central_counters(int spc, struct sl_central_counters *out) {
+    *out = (struct sl_central_counters){0};
+    unsigned lo = spc < 0 ? 2 : (unsigned)spc, hi = spc < 0 ? SL_NUM_SPAN_CLASSES : lo + 1;
+    for (unsigned k = lo; k < hi; k++) {
+        struct central_class *c = &classes[k];
+        uint64_t cc = ld(&c->cache_calls), uc = ld(&c->uncache_calls);
+        uint64_t pa = ld(&c->put_available_calls), pk = ld(&c->parks);
+        out->cache_calls += cc;
+        out->uncache_calls += uc;
+        out->put_available_calls += pa;
+        out->spans_grown += ld(&c->grown);
+        out->spans_returned += ld(&c->returned);
+        out->spans_cached += cc - uc;
+        out->spans_parked += pk - pa;
+        if (sl_central_active && sl_central_active->stats) {
+            struct sl_central_counters v = {0};
+            sl_central_active->stats(k, &v);
+            out->spans_available += v.spans_available;
+            out->lock_waits += v.lock_waits;
+            out->cas_retries += v.cas_retries;
+            out->grace_periods += v.grace_periods;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+/* Start-up: choose the variant once ($SPANLAB_CENTRAL or sl_init), initialise every
+ * mcentral, register fork handlers; and the bootstrap arena that serves allocations made
+ * *during* initialisation by the initialising thread (a dependency calling malloc). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "central.h"
+#include "fatal.h"
+#include "malloc_internal.h"
+#include "mcache.h"
+#include "mheap.h"
+#include "os.h"
+#include "scavenger.h"
+
+enum { INIT_NONE, INIT_DONE };
+
+static _Atomic int init_state;
+static __thread bool initializing;
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define BOOTSTRAP_SIZE ((size_t)256 << 10)
+static _Alignas(4096) unsigned char bootstrap[BOOTSTRAP_SIZE];
+static size_t bootstrap_used; /* only the initialising thread touches it, under init_lock */
+
+void *sl_bootstrap_alloc(size_t size, size_t align) {
+    if (align < 16)
+        align = 16;
+    size_t start = (bootstrap_used + 16 + align - 1) & ~(align - 1);
+    if (size > BOOTSTRAP_SIZE || start + size > BOOTSTRAP_SIZE)
+        sl_fatal("bootstrap arena exhausted by a %zu-byte request during initialisation", size);
+    memcpy(&bootstrap[start - sizeof(size_t)], &size, sizeof size);
+    bootstrap_used = start + size;
+    return &bootstrap[start];
+}
+
+bool sl_bootstrap_owns(const void *p) {
+    return (const unsigned char *)p >= bootstrap &&
+           (const unsigned char *)p < bootstrap + BOOTSTRAP_SIZE;
+}
+
+size_t sl_bootstrap_usable(const void *p) {
+    size_t size;
+    memcpy(&size, (const unsigned char *)p - sizeof(size_t), sizeof size);
+    return size;
+}
+
+static void known_variants(char *buf, size_t len) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const sl_central_ops_t *const *v = sl_variant_list(); *v && used + 2 < len; v++) {
+        size_t n = strlen((*v)->name);
+        if (used + n + 3 >= len)
+            break;
+        if (used) {
+            memcpy(buf + used, ", ", 2);
+            used += 2;
+        }
+        memcpy(buf + used, (*v)->name, n);
+        used += n;
+        buf[used] = '\0';
+    }
+}
+
+static void fork_prepare(void) {
+    if (sl_central_active->atfork_prepare)
+        sl_central_active->atfork_prepare();
+    sl_mcache_atfork_prepare();
+    sl_mheap_atfork_prepare();
+    sl_os_atfork_prepare();
+}
+
+static void fork_parent(void) {
+    sl_os_atfork_parent();
+    sl_mheap_atfork_parent();
+    sl_mcache_atfork_parent();
+    if (sl_central_active->atfork_parent)
+        sl_central_active->atfork_parent();
+}
+
+static void fork_child(void) {
+    sl_os_atfork_child();
+    sl_mheap_atfork_child();
+    sl_mcache_atfork_child();
+    if (sl_central_active->atfork_child)
+        sl_central_active->atfork_child();
+    sl_scavenger_atfork_child();
+}
+
+static int init_locked(const char *name) {
+    if (!name) {
+        name = getenv("SPANLAB_CENTRAL");
+        if (!name || !*name)
+            name = "mutex";
+    }
+    const sl_central_ops_t *ops = sl_variant_find(name);
+    if (!ops) {
+        char known[256];
+        known_variants(known, sizeof known);
+        sl_message("unknown mcentral variant '%s' (known: %s)", name, known);
+        return -EINVAL;
+    }
+    sl_scavenger_configure();
+    int r = sl_mcache_init();
+    if (r < 0)
+        return r;
+    sl_central_active = ops; /* init may already allocate (served by the bootstrap) */
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        r = ops->init(spc);
+        if (r < 0) {
+            sl_message("variant %s failed to initialise span class %u: %s", ops->name, spc,
+                       strerror(-r));
+            sl_central_active = NULL;
+            return r;
+        }
+    }
+    /* Release: the variant's per-class state is visible to every thread that sees
+     * INIT_DONE. pairs with init.c:sl_ensure_init */
+    atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
+    pthread_atfork(fork_prepare, fork_parent, fork_child); /* may malloc: init is done */
+    return 0;
+}
+
+int sl_init(const char *variant) {
+    if (atomic_load_explicit(&init_state, memory_order_acquire) != INIT_DONE) {
+        if (initializing)
+            return -EBUSY; /* called from inside initialisation */
+        pthread_mutex_lock(&init_lock);
+        int r = 0;
+        if (atomic_load_explicit(&init_state, memory_order_relaxed) != INIT_DONE) {
+            initializing = true;
+            r = init_locked(variant);
+            initializing = false;
+        }
+        pthread_mutex_unlock(&init_lock);
+        if (r < 0)
+            return r;
+    }
+    if (variant && strcmp(variant, sl_central_active->name) != 0) {
+        sl_message("sl_init(\"%s\"): already running with variant %s", variant,
+                   sl_central_active->name);
+        return -EBUSY;
+    }
+    return 0;
+}
+
+int sl_ensure_init(void) {
+    if (atomic_load_explicit(&init_state, memory_order_acquire) == INIT_DONE)
+        return 1;
+    if (initializing)
+        return 0;
+    int r = sl_init(NULL);
+    if (r == -EINVAL)
+        abort(); /* the message named the known variants */
+    if (r < 0)
+        sl_fatal("initialisation failed: %s", strerror(-r));
+    return 1;
+}
+
+const char *sl_variant(void) {
+    sl_ensure_init();
+    return sl_central_active->name;
+}

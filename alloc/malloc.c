@@ -1,0 +1,285 @@
+/* The public malloc family: the fast paths (count-trailing-zeros allocation, owner-local
+ * free without atomics), large objects, and the checks that turn bad frees into one
+ * clear line. Neighbours: mcache.c (slow path), tiny.c, mheap.c, central.c. */
+#include <errno.h>
+#include <string.h>
+
+#include "central.h"
+#include "fatal.h"
+#include "malloc_internal.h"
+#include "mcache.h"
+#include "mheap.h"
+#include "scavenger.h"
+#include "spanlab.h"
+#include "tiny.h"
+
+/* Requests above this fail with ENOMEM (the 47-bit user address space). */
+#define SL_MAX_ALLOC ((size_t)1 << 46)
+
+static inline void *alloc_fast(unsigned spc, bool zero, sl_span_t **span_out) {
+    sl_span_t *s = sl_tls_mcache->alloc[spc];
+    uint64_t cache = s->alloc_cache;
+    if (__builtin_expect(cache != 0, 1)) {
+        unsigned t = (unsigned)__builtin_ctzll(cache);
+        unsigned idx = s->freeindex + t, fi = idx + 1;
+        /* Go's nextFreeFast: leave the 64-slot window reload to the slow path. */
+        if (idx < s->nelems && (fi % 64 != 0 || fi == s->nelems)) {
+            s->alloc_cache = (cache >> t) >> 1;
+            s->freeindex = (uint16_t)fi;
+            s->alloc_count++;
+            void *p = sl_span_obj(s, idx);
+            if (zero && s->needzero)
+                memset(p, 0, s->elemsize);
+            if (span_out)
+                *span_out = s;
+            return p;
+        }
+    }
+    bool needzero;
+    void *p = sl_mcache_alloc_slow(spc, &needzero);
+    if (p && zero && needzero)
+        memset(p, 0, sl_class_to_size[sl_spanclass_sizeclass(spc)]);
+    if (p && span_out)
+        *span_out = sl_tls_mcache->alloc[spc];
+    return p;
+}
+
+void *sl_alloc_spc(unsigned spc, bool zero, sl_span_t **span_out) {
+    return alloc_fast(spc, zero, span_out);
+}
+
+static void *alloc_large(size_t size, int noscan, bool zero, size_t align_pages) {
+    if (size > SL_MAX_ALLOC) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (!sl_ensure_init())
+        return sl_bootstrap_alloc(size, align_pages << SL_PAGE_SHIFT);
+    size_t npages = (size + SL_PAGE_SIZE - 1) >> SL_PAGE_SHIFT;
+    sl_mcache_t *c = sl_mcache_current();
+    sl_span_t *s =
+        sl_mheap_alloc_span(c ? &c->pcache : NULL, npages, sl_spanclass(0, noscan), align_pages);
+    if (!s)
+        return NULL;
+    if (zero && s->needzero)
+        memset((void *)s->base, 0, npages << SL_PAGE_SHIFT);
+    sl_scavenger_start();
+    return (void *)s->base;
+}
+
+static inline void *alloc_small(size_t size, int noscan, bool zero) {
+    if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
+        return sl_bootstrap_alloc(size, 16);
+    return alloc_fast(sl_spanclass(sl_size_to_class(size), noscan), zero, NULL);
+}
+
+void *sl_malloc(size_t size) {
+    if (size <= SL_MAX_SMALL_SIZE)
+        return alloc_small(size ? size : 1, 0, false);
+    return alloc_large(size, 0, false, 1);
+}
+
+void *sl_malloc_noscan(size_t size) {
+    if (size == 0)
+        size = 1;
+    if (size < SL_TINY_SIZE) {
+        if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
+            return sl_bootstrap_alloc(size, 16);
+        return sl_tiny_alloc(size);
+    }
+    if (size > SL_MAX_SMALL_SIZE)
+        return alloc_large(size, 1, false, 1);
+    unsigned spc = sl_spanclass(sl_size_to_class(size), 1);
+    if (spc != SL_TINY_SPAN_CLASS)
+        return alloc_small(size, 1, false);
+    if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
+        return sl_bootstrap_alloc(size, 16);
+    sl_span_t *s;
+    void *p = alloc_fast(spc, false, &s);
+    if (p)
+        sl_tiny_note_whole(s, (uintptr_t)p);
+    return p;
+}
+
+void *sl_calloc(size_t n, size_t size) {
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (total <= SL_MAX_SMALL_SIZE) {
+        if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
+            return sl_bootstrap_alloc(total ? total : 1, 16); /* static: already zero */
+        return alloc_fast(sl_spanclass(sl_size_to_class(total ? total : 1), 0), true, NULL);
+    }
+    return alloc_large(total, 0, true, 1);
+}
+
+/* --- free --------------------------------------------------------------------------- */
+
+static inline unsigned object_index(sl_span_t *s, uintptr_t a) {
+    return sl_divmul_index(a - s->base, s->divmul);
+}
+
+/* Remote free: one atomic OR into the span's free bitmap, then unpark it if parked. */
+static void free_remote(sl_span_t *s, unsigned idx) {
+    unsigned w = idx / 64;
+    uint64_t bit = (uint64_t)1 << (idx % 64);
+    /* seq_cst: Dekker pair with the owner's park (store state, then read frees).
+     * Release also orders our writes to the object before its reuse.
+     * pairs with central.c:uncache and span.c:sl_span_sweep */
+    uint64_t old = sl_for_seqcst(&s->xfree_bits[w], bit);
+    if (old & bit)
+        sl_report_bad("double free of %p", sl_span_obj(s, idx));
+    if (sl_load_seqcst(&s->xstate) == SL_SPAN_PARKED)
+        sl_central_note_free_remote(s);
+}
+
+void sl_free_slot(sl_span_t *s, unsigned idx) {
+    sl_mcache_t *c = sl_tls_mcache;
+    if (c->alloc[s->spanclass] != s) {
+        free_remote(s, idx);
+        return;
+    }
+    unsigned w = idx / 64;
+    uint64_t bit = (uint64_t)1 << (idx % 64);
+    bool allocated = idx < s->freeindex || (s->alloc_bits[w] & bit);
+    if (!allocated || (s->local_free[w] & bit))
+        sl_report_bad("double free of %p", sl_span_obj(s, idx));
+    s->local_free[w] |= bit;
+    s->alloc_count--;
+}
+
+static _Noreturn void bad_pointer(const void *p, const char *why) {
+    sl_report_bad("invalid free of %p: %s", p, why);
+}
+
+static void free_slow(sl_span_t *s, uintptr_t a) {
+    uint32_t st = sl_span_state(s);
+    if (st == SL_SPAN_LARGE) {
+        if (a != s->base)
+            bad_pointer((void *)a, "interior pointer of a large object");
+        uint32_t large = SL_SPAN_LARGE;
+        if (!sl_cas_acq_rel(&s->xstate, &large, SL_SPAN_TRANSIT))
+            sl_report_bad("double free of %p", (void *)a);
+        sl_mheap_free_span(s);
+        return;
+    }
+    if (st == SL_SPAN_DEAD || a < s->base || a >= s->limit) {
+        if (sl_spanclass_sizeclass(s->spanclass) == 0 && a == s->base)
+            sl_report_bad("double free of %p", (void *)a);
+        bad_pointer((void *)a, "not allocated (already freed, or not from spanlab)");
+    }
+    unsigned idx = object_index(s, a);
+    if (s->spanclass == SL_TINY_SPAN_CLASS) {
+        sl_tiny_free(s, idx, a);
+        return;
+    }
+    if (a != (uintptr_t)sl_span_obj(s, idx))
+        bad_pointer((void *)a, "interior pointer");
+    sl_free_slot(s, idx);
+}
+
+void sl_free(void *p) {
+    if (!p)
+        return;
+    uintptr_t a = (uintptr_t)p;
+    sl_span_t *s = sl_spanmap_lookup(a);
+    if (__builtin_expect(!s, 0)) {
+        if (sl_bootstrap_owns(p))
+            return; /* the bootstrap arena is never reused */
+        bad_pointer(p, "not a pointer from spanlab");
+    }
+    /* Owner-local fast path: the span is this thread's cached span of its class, so the
+     * owner-only fields are ours (no atomics). */
+    if (sl_tls_mcache->alloc[s->spanclass] == s && s->spanclass != SL_TINY_SPAN_CLASS) {
+        unsigned idx = object_index(s, a);
+        if (__builtin_expect(a == (uintptr_t)sl_span_obj(s, idx) && a < s->limit, 1)) {
+            sl_free_slot(s, idx);
+            return;
+        }
+    }
+    free_slow(s, a);
+}
+
+size_t sl_usable_size(const void *p) {
+    if (!p)
+        return 0;
+    uintptr_t a = (uintptr_t)p;
+    sl_span_t *s = sl_spanmap_lookup(a);
+    if (!s)
+        return sl_bootstrap_owns(p) ? sl_bootstrap_usable(p) : 0;
+    if (sl_spanclass_sizeclass(s->spanclass) == 0)
+        return (size_t)s->npages << SL_PAGE_SHIFT;
+    if (s->spanclass == SL_TINY_SPAN_CLASS)
+        return sl_tiny_usable(s, object_index(s, a), a);
+    return s->elemsize;
+}
+
+void *sl_realloc(void *p, size_t size) {
+    if (!p)
+        return sl_malloc(size);
+    if (size == 0) {
+        sl_free(p);
+        return NULL;
+    }
+    size_t old = sl_usable_size(p);
+    if (old == 0 && !sl_spanmap_lookup((uintptr_t)p) && !sl_bootstrap_owns(p))
+        bad_pointer(p, "realloc of a pointer not from spanlab");
+    /* Keep the block when the request still fits and would not fit a smaller class. */
+    if (size <= old && (old <= SL_MAX_SMALL_SIZE ? size > old / 2 : size > old - SL_PAGE_SIZE) &&
+        !sl_bootstrap_owns(p))
+        return p;
+    void *q = sl_malloc(size);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    sl_free(p);
+    return q;
+}
+
+void *sl_aligned_alloc(size_t align, size_t size) {
+    if (align == 0 || (align & (align - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (align <= 8)
+        return sl_malloc(size);
+    if (size == 0)
+        size = 1;
+    if (align <= SL_PAGE_SIZE && size <= SL_MAX_SMALL_SIZE) {
+        /* Objects sit at base + i * size with a page-aligned base: a class whose size is
+         * a multiple of align gives that alignment. */
+        for (unsigned sc = sl_size_to_class(size); sc < SL_NUM_SIZE_CLASSES; sc++)
+            if (sl_class_to_size[sc] % align == 0) {
+                if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
+                    return sl_bootstrap_alloc(size, align);
+                return alloc_fast(sl_spanclass(sc, 0), false, NULL);
+            }
+    }
+    size_t align_pages = align > SL_PAGE_SIZE ? align >> SL_PAGE_SHIFT : 1;
+    if (align_pages > (SL_MAX_ALLOC >> SL_PAGE_SHIFT)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return alloc_large(size > SL_MAX_SMALL_SIZE ? size : SL_MAX_SMALL_SIZE + 1, 0, false,
+                       align_pages);
+}
+
+int sl_posix_memalign(void **out, size_t align, size_t size) {
+    if (align < sizeof(void *) || (align & (align - 1)) != 0)
+        return EINVAL;
+    int saved = errno;
+    void *p = sl_aligned_alloc(align, size);
+    if (!p) {
+        int e = errno;
+        errno = saved;
+        return e ? e : ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
+void sl_thread_exit(void) {
+    sl_mcache_flush();
+}

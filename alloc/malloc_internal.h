@@ -1,0 +1,24 @@
+/* Cross-file functions of malloc.c and init.c. */
+#ifndef SL_MALLOC_INTERNAL_H
+#define SL_MALLOC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "span.h"
+
+/* "malloc.c" */
+/* An object of span class spc from this thread's cache; *span_out gets its span. */
+void *sl_alloc_spc(unsigned spc, bool zero, sl_span_t **span_out);
+/* Free slot idx of small span s (owner-local or remote). */
+void sl_free_slot(sl_span_t *s, unsigned idx);
+
+/* "init.c" */
+/* 1 once the allocator is initialised; 0 while this very thread initialises it (the
+ * caller must use the bootstrap arena); otherwise waits for another thread's init. */
+int sl_ensure_init(void);
+void *sl_bootstrap_alloc(size_t size, size_t align);
+bool sl_bootstrap_owns(const void *p);
+size_t sl_bootstrap_usable(const void *p);
+
+#endif

@@ -1,0 +1,287 @@
+/* The page heap: grows in 64 MiB arenas, hands out page runs as spans, keeps the
+ * page -> span map, and recycles span descriptors (never unmapped: type-stable).
+ * Lock order: a variant's lock -> heap_lock -> the metadata lock (os.c). */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "fatal.h"
+#include "mheap.h"
+#include "os.h"
+
+_Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
+
+static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
+static sl_pagealloc_t pages;  /* under heap_lock */
+static sl_span_t *free_descs; /* under heap_lock; linked by heap_next */
+/* Statistics, relaxed: the page-cache path updates them without the lock. */
+static _Atomic size_t inuse_pages;  /* pages owned by spans */
+static _Atomic size_t cached_pages; /* free pages held by page caches */
+static _Atomic size_t nspans_small;
+static _Atomic size_t nspans_large;
+static _Atomic size_t large_pages;
+static uint64_t scavenge_passes; /* under heap_lock */
+
+static sl_span_t *desc_alloc_locked(void) {
+    if (!free_descs) {
+        enum { BATCH = 64 };
+        sl_span_t *d = sl_os_meta_alloc(BATCH * sizeof *d);
+        if (!d)
+            return NULL;
+        for (int i = 0; i < BATCH; i++) {
+            d[i].heap_next = free_descs;
+            free_descs = &d[i];
+        }
+    }
+    sl_span_t *s = free_descs;
+    free_descs = s->heap_next;
+    return s;
+}
+
+static int grow_locked(size_t npages) {
+    size_t bytes = (npages << 13) + SL_ARENA_SIZE - 1;
+    bytes &= ~(SL_ARENA_SIZE - 1);
+    if (bytes < SL_ARENA_SIZE)
+        bytes = SL_ARENA_SIZE;
+    void *mem = sl_os_reserve(bytes, SL_ARENA_SIZE);
+    if (!mem)
+        return -1;
+    uintptr_t base = (uintptr_t)mem;
+    for (uintptr_t a = base; a < base + bytes; a += SL_ARENA_SIZE) {
+        sl_arena_t *ar = sl_os_meta_alloc(sizeof *ar);
+        if (!ar)
+            return -1;
+        /* Release: the zeroed table is visible before a lookup can find it.
+         * pairs with mheap.h:sl_spanmap_lookup */
+        atomic_store_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], ar, memory_order_release);
+    }
+    return sl_pagealloc_grow_locked(&pages, base, bytes >> 13);
+}
+
+static void spanmap_set(sl_span_t *s, sl_span_t *val) {
+    for (uintptr_t p = s->base; p < s->base + ((uintptr_t)s->npages << 13); p += SL_PAGE_SIZE) {
+        sl_arena_t *a = atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_relaxed);
+        atomic_store_explicit(&a->spans[(p >> 13) & (SL_ARENA_PAGES - 1)], val,
+                              memory_order_relaxed);
+    }
+}
+
+static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc, bool needzero) {
+    unsigned sc = sl_spanclass_sizeclass(spc);
+    s->base = base;
+    s->npages = (uint32_t)npages;
+    s->spanclass = (uint8_t)spc;
+    if (sc == 0) {
+        s->elemsize = (uint32_t)(npages << 13);
+        s->nelems = 1;
+        s->divmul = 0;
+        s->limit = base + (npages << 13);
+    } else {
+        s->elemsize = sl_class_to_size[sc];
+        s->nelems = sl_class_to_nelems[sc];
+        s->divmul = sl_class_to_divmul[sc];
+        s->limit = base + (uintptr_t)s->nelems * s->elemsize;
+    }
+    s->freeindex = 0;
+    s->alloc_count = 0;
+    s->alloc_cache = ~(uint64_t)0;
+    memset(s->alloc_bits, 0, sizeof s->alloc_bits);
+    memset(s->local_free, 0, sizeof s->local_free);
+    for (unsigned w = 0; w < SL_SPAN_WORDS; w++)
+        atomic_store_explicit(&s->xfree_bits[w], 0, memory_order_relaxed);
+    s->needzero = needzero;
+    s->next = s->prev = NULL;
+    atomic_store_explicit(&s->xowner, 0, memory_order_relaxed);
+    sl_faa_relaxed(&s->xgen, 1);
+    if (spc == SL_TINY_SPAN_CLASS) {
+        _Atomic uint32_t *t = atomic_load_explicit(&s->xtiny, memory_order_relaxed);
+        if (!t) {
+            t = sl_os_meta_alloc(SL_MAX_OBJS_PER_SPAN * sizeof *t);
+            if (!t)
+                sl_fatal("out of metadata memory for a tiny span");
+            atomic_store_explicit(&s->xtiny, t, memory_order_relaxed);
+        }
+        for (unsigned i = 0; i < s->nelems; i++)
+            atomic_store_explicit(&t[i], 0, memory_order_relaxed);
+    }
+    spanmap_set(s, s);
+    /* Release: every field above is visible to whoever receives the span through an
+     * atomic hand-off. pairs with central.c:sl_central_cache */
+    atomic_store_explicit(&s->xstate, sc == 0 ? SL_SPAN_LARGE : SL_SPAN_TRANSIT,
+                          memory_order_release);
+}
+
+/* Page cache fast path: npages contiguous free pages inside the cached block. */
+static uintptr_t pagecache_alloc(sl_pagecache_t *pc, size_t npages, bool *needzero) {
+    if (!pc->free)
+        return 0;
+    uint64_t run = npages == 64 ? ~(uint64_t)0 : (((uint64_t)1 << npages) - 1);
+    for (unsigned i = (unsigned)__builtin_ctzll(pc->free); i + npages <= 64; i++) {
+        if (((pc->free >> i) & run) == run) {
+            uint64_t m = run << i;
+            *needzero = (pc->scav & m) != m;
+            pc->free &= ~m;
+            pc->scav &= ~m;
+            sl_fas_relaxed(&cached_pages, npages);
+            return pc->base + ((uintptr_t)i << 13);
+        }
+    }
+    return 0;
+}
+
+static void pagecache_flush_locked(sl_pagecache_t *pc) {
+    if (pc->base && pc->free) {
+        sl_pagealloc_return_block_locked(&pages, pc->base, pc->free, pc->scav);
+        sl_fas_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
+    }
+    pc->base = 0;
+    pc->free = pc->scav = 0;
+}
+
+static void pagecache_refill_locked(sl_pagecache_t *pc) {
+    pagecache_flush_locked(pc);
+    pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav);
+    if (!pc->base && grow_locked(SL_ARENA_PAGES) == 0)
+        pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav);
+    if (pc->base)
+        sl_faa_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
+    while (pc->nstash < SL_DESC_STASH) {
+        sl_span_t *d = desc_alloc_locked();
+        if (!d)
+            break;
+        pc->stash[pc->nstash++] = d;
+    }
+}
+
+static uintptr_t heap_alloc_locked(size_t npages, size_t align_pages, bool *needzero) {
+    uintptr_t base = sl_pagealloc_alloc_locked(&pages, npages, align_pages, needzero);
+    if (!base && grow_locked(npages + align_pages) == 0)
+        base = sl_pagealloc_alloc_locked(&pages, npages, align_pages, needzero);
+    return base;
+}
+
+sl_span_t *sl_mheap_alloc_span(sl_pagecache_t *pc, size_t npages, unsigned spc,
+                               size_t align_pages) {
+    uintptr_t base = 0;
+    bool needzero = true;
+    sl_span_t *s = NULL;
+    bool cacheable = npages < SL_PAGECACHE_MAX && align_pages == 1 && pc;
+    /* Fast path, no lock: pages from this thread's page cache, a descriptor from its
+     * stash (Go's pageCache plus mspan cache). */
+    if (cacheable && pc->nstash > 0 && (base = pagecache_alloc(pc, npages, &needzero)) != 0) {
+        s = pc->stash[--pc->nstash];
+    } else {
+        pthread_mutex_lock(&heap_lock);
+        if (cacheable) {
+            if (!pc->free || pc->nstash == 0)
+                pagecache_refill_locked(pc);
+            if (pc->nstash > 0 && (base = pagecache_alloc(pc, npages, &needzero)) != 0)
+                s = pc->stash[--pc->nstash];
+        }
+        if (!base) { /* the cached block is too fragmented, or no cache: the heap */
+            base = heap_alloc_locked(npages, align_pages, &needzero);
+            if (base && !(s = desc_alloc_locked())) {
+                sl_pagealloc_free_locked(&pages, base, npages);
+                base = 0;
+            }
+        }
+        pthread_mutex_unlock(&heap_lock);
+        if (!base) {
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
+    sl_faa_relaxed(&inuse_pages, npages);
+    if (sl_spanclass_sizeclass(spc) == 0) {
+        sl_faa_relaxed(&nspans_large, 1);
+        sl_faa_relaxed(&large_pages, npages);
+    } else {
+        sl_faa_relaxed(&nspans_small, 1);
+    }
+    init_span(s, base, npages, spc, needzero);
+    return s;
+}
+
+void sl_mheap_free_span(sl_span_t *s) {
+    /* The page -> span entries stay (stale, as in Go): a later free of a pointer into
+     * these pages finds a DEAD descriptor, or one whose range does not hold it. */
+    atomic_store_explicit(&s->xstate, SL_SPAN_DEAD, memory_order_release);
+    pthread_mutex_lock(&heap_lock);
+    sl_pagealloc_free_locked(&pages, s->base, s->npages);
+    sl_fas_relaxed(&inuse_pages, s->npages);
+    if (sl_spanclass_sizeclass(s->spanclass) == 0) {
+        sl_fas_relaxed(&nspans_large, 1);
+        sl_fas_relaxed(&large_pages, s->npages);
+    } else {
+        sl_fas_relaxed(&nspans_small, 1);
+    }
+    s->heap_next = free_descs;
+    free_descs = s;
+    pthread_mutex_unlock(&heap_lock);
+}
+
+void sl_mheap_flush_pagecache(sl_pagecache_t *pc) {
+    pthread_mutex_lock(&heap_lock);
+    pagecache_flush_locked(pc);
+    while (pc->nstash > 0) {
+        sl_span_t *d = pc->stash[--pc->nstash];
+        d->heap_next = free_descs;
+        free_descs = d;
+    }
+    pthread_mutex_unlock(&heap_lock);
+}
+
+size_t sl_mheap_scavenge(size_t keep_bytes) {
+    size_t released = 0;
+    for (;;) {
+        pthread_mutex_lock(&heap_lock);
+        size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pages, &scav);
+        size_t backed = (free_pages - scav) << 13;
+        uintptr_t addr = 0;
+        size_t n = 0;
+        if (backed > keep_bytes)
+            n = sl_pagealloc_scav_take_locked(
+                &pages, (backed - keep_bytes + SL_PAGE_SIZE - 1) >> 13, &addr);
+        pthread_mutex_unlock(&heap_lock);
+        if (n == 0)
+            break;
+        /* The run is marked in use, so nobody allocates it while the lock is dropped. */
+        sl_os_release((void *)addr, n << 13);
+        pthread_mutex_lock(&heap_lock);
+        sl_pagealloc_scav_done_locked(&pages, addr, n);
+        pthread_mutex_unlock(&heap_lock);
+        released += n << 13;
+    }
+    if (released) {
+        pthread_mutex_lock(&heap_lock);
+        scavenge_passes++;
+        pthread_mutex_unlock(&heap_lock);
+    }
+    return released;
+}
+
+void sl_mheap_stats(struct sl_stats *out) {
+    pthread_mutex_lock(&heap_lock);
+    size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pages, &scav);
+    out->heap_mapped = pages.mapped_bytes;
+    out->heap_inuse = sl_load_relaxed(&inuse_pages) << 13;
+    out->heap_free = (free_pages - scav + sl_load_relaxed(&cached_pages)) << 13;
+    out->heap_released = scav << 13;
+    out->spans_small = sl_load_relaxed(&nspans_small);
+    out->spans_large = sl_load_relaxed(&nspans_large);
+    out->large_inuse = sl_load_relaxed(&large_pages) << 13;
+    out->scavenges = scavenge_passes;
+    pthread_mutex_unlock(&heap_lock);
+}
+
+void sl_mheap_atfork_prepare(void) {
+    pthread_mutex_lock(&heap_lock);
+}
+
+void sl_mheap_atfork_parent(void) {
+    pthread_mutex_unlock(&heap_lock);
+}
+
+void sl_mheap_atfork_child(void) {
+    pthread_mutex_init(&heap_lock, NULL);
+}

@@ -1,0 +1,61 @@
+/* The mheap: arenas, the page allocator behind one lock, span descriptors, the
+ * page -> span map used by free, the per-thread page cache, and scavenging. */
+#ifndef SL_MHEAP_H
+#define SL_MHEAP_H
+
+#include "pagealloc.h"
+#include "span.h"
+#include "spanlab.h"
+
+#define SL_ARENA_L1_BITS 22 /* 48-bit addresses / 64 MiB arenas */
+#define SL_PAGECACHE_MAX 16 /* spans of fewer pages come from the page cache */
+#define SL_DESC_STASH    16
+
+/* Per-thread page cache (Go's pageCache): one 64-page aligned block, no lock needed. */
+typedef struct sl_pagecache {
+    uintptr_t base;
+    uint64_t free; /* 1 = page free for this cache */
+    uint64_t scav; /* 1 = that free page is scavenged (zero) */
+    unsigned nstash;
+    sl_span_t *stash[SL_DESC_STASH]; /* free descriptors owned by this thread */
+} sl_pagecache_t;
+
+typedef struct sl_arena {
+    _Atomic(sl_span_t *) spans[SL_ARENA_PAGES]; /* page -> span; stale after a free */
+} sl_arena_t;
+
+extern _Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
+
+/* The span that owns the page holding p, or NULL (not spanlab memory). The descriptor
+ * may be stale: callers check its state and range. */
+static inline sl_span_t *sl_spanmap_lookup(uintptr_t p) {
+    uintptr_t ai = p >> SL_ARENA_SHIFT;
+    if (ai >> SL_ARENA_L1_BITS)
+        return NULL;
+    sl_arena_t *a = atomic_load_explicit(&sl_arenas[ai], memory_order_acquire);
+    if (!a)
+        return NULL;
+    return atomic_load_explicit(&a->spans[(p >> 13) & (SL_ARENA_PAGES - 1)], memory_order_relaxed);
+}
+
+/* A new span of npages pages for span class spc (0/1: large), aligned to align_pages
+ * pages, state TRANSIT (small) or LARGE. pc may be NULL. NULL with errno = ENOMEM. */
+sl_span_t *sl_mheap_alloc_span(sl_pagecache_t *pc, size_t npages, unsigned spc, size_t align_pages);
+
+/* Give a span's pages and descriptor back (the caller owns it; no live objects). */
+void sl_mheap_free_span(sl_span_t *s);
+
+/* Return a thread's page cache and descriptor stash to the heap. */
+void sl_mheap_flush_pagecache(sl_pagecache_t *pc);
+
+/* Release free pages to the OS until at most keep_bytes of free memory stay backed.
+ * Returns the bytes released. */
+size_t sl_mheap_scavenge(size_t keep_bytes);
+
+void sl_mheap_stats(struct sl_stats *out);
+
+void sl_mheap_atfork_prepare(void);
+void sl_mheap_atfork_parent(void);
+void sl_mheap_atfork_child(void);
+
+#endif

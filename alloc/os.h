@@ -1,0 +1,28 @@
+/* The OS layer: the only file that calls mmap/madvise. Heap memory comes in aligned
+ * reservations; metadata (span descriptors, caches, bitmaps) from a persistent bump
+ * allocator that never unmaps, which is what makes span descriptors type-stable.
+ */
+#ifndef SL_OS_H
+#define SL_OS_H
+
+#include <stddef.h>
+
+/* Reserve size bytes aligned to align (a power of two), readable and writable, backed
+ * lazily. NULL if the OS refuses. */
+void *sl_os_reserve(size_t size, size_t align);
+
+/* Give the physical pages of [p, p+size) back; the range stays mapped and reads as zero. */
+void sl_os_release(void *p, size_t size);
+
+/* Zeroed persistent metadata, 64-byte aligned; never freed. NULL if the OS refuses. */
+void *sl_os_meta_alloc(size_t size);
+
+/* Bytes of metadata mapped so far. */
+size_t sl_os_meta_mapped(void);
+
+/* fork(): the metadata lock. */
+void sl_os_atfork_prepare(void);
+void sl_os_atfork_parent(void);
+void sl_os_atfork_child(void);
+
+#endif

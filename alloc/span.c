@@ -1,0 +1,94 @@
+/* Span bitmaps: the owner's allocCache/freeindex scan (Go's nextFreeIndex) and the sweep
+ * that folds explicit frees back into allocBits. Neighbours: mcache.c (fast path),
+ * central.c (ownership), malloc.c (frees). */
+#include <string.h>
+
+#include "fatal.h"
+#include "span.h"
+
+/* nelems = 0 and an empty cache: every allocation from it fails over to the slow path. */
+sl_span_t sl_span_empty;
+
+static inline uint64_t shift_out(uint64_t cache, unsigned t) {
+    return (cache >> t) >> 1; /* t + 1 may be 64 */
+}
+
+void sl_span_refill_cache(sl_span_t *s) {
+    unsigned w = s->freeindex / 64;
+    uint64_t c = w < SL_SPAN_WORDS ? ~s->alloc_bits[w] : 0;
+    s->alloc_cache = c >> (s->freeindex % 64);
+}
+
+unsigned sl_span_next_free_index(sl_span_t *s) {
+    unsigned fi = s->freeindex, n = s->nelems;
+    if (fi >= n)
+        return n;
+    uint64_t cache = s->alloc_cache;
+    unsigned t = cache ? (unsigned)__builtin_ctzll(cache) : 64;
+    while (t == 64) {
+        fi = (fi + 64) & ~63u;
+        if (fi >= n) {
+            s->freeindex = (uint16_t)n;
+            return n;
+        }
+        cache = ~s->alloc_bits[fi / 64];
+        t = cache ? (unsigned)__builtin_ctzll(cache) : 64;
+    }
+    unsigned result = fi + t;
+    if (result >= n) {
+        s->freeindex = (uint16_t)n;
+        s->alloc_cache = 0;
+        return n;
+    }
+    s->alloc_cache = shift_out(cache, t);
+    fi = result + 1;
+    s->freeindex = (uint16_t)fi;
+    if (fi % 64 == 0 && fi != n)
+        sl_span_refill_cache(s);
+    return result;
+}
+
+bool sl_span_has_remote_frees(sl_span_t *s) {
+    unsigned words = (s->nelems + 63u) / 64;
+    for (unsigned w = 0; w < words; w++)
+        if (sl_load_seqcst(&s->xfree_bits[w]) != 0) /* pairs with malloc.c:free_remote */
+            return true;
+    return false;
+}
+
+unsigned sl_span_sweep(sl_span_t *s) {
+    unsigned words = (s->nelems + 63u) / 64, fi = s->freeindex, count = 0, freed_total = 0;
+    for (unsigned w = 0; w < words; w++) {
+        uint64_t below;
+        if (fi >= (w + 1) * 64)
+            below = ~(uint64_t)0;
+        else if (fi <= w * 64)
+            below = 0;
+        else
+            below = ((uint64_t)1 << (fi - w * 64)) - 1;
+        uint64_t taken = s->alloc_bits[w] | below;
+        uint64_t remote = 0;
+        /* Acquire: the freeing thread's writes to the object happen before we reuse it.
+         * pairs with malloc.c:free_remote */
+        if (sl_load_relaxed(&s->xfree_bits[w]) != 0)
+            remote = sl_xchg_acq_rel(&s->xfree_bits[w], 0);
+        uint64_t local = s->local_free[w];
+        uint64_t bad = ((local | remote) & ~taken) | (local & remote);
+        if (bad) {
+            unsigned idx = w * 64 + (unsigned)__builtin_ctzll(bad);
+            sl_report_bad("double free or invalid free of %p (found when its span was swept)",
+                          sl_span_obj(s, idx));
+        }
+        uint64_t freed = local | remote;
+        s->alloc_bits[w] = taken & ~freed;
+        s->local_free[w] = 0;
+        count += (unsigned)__builtin_popcountll(s->alloc_bits[w]);
+        freed_total += (unsigned)__builtin_popcountll(freed);
+    }
+    s->alloc_count = (uint16_t)count;
+    s->freeindex = 0;
+    sl_span_refill_cache(s);
+    if (freed_total)
+        s->needzero = true;
+    return freed_total;
+}

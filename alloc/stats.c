@@ -1,0 +1,25 @@
+/* sl_stats and sl_scavenge: read the heap and the mcentral counters; give memory back. */
+#include <string.h>
+
+#include "central.h"
+#include "malloc_internal.h"
+#include "mcache.h"
+#include "mheap.h"
+
+void sl_stats(struct sl_stats *out) {
+    memset(out, 0, sizeof *out);
+    if (!sl_ensure_init())
+        return;
+    sl_mheap_stats(out);
+    sl_central_counters(-1, &out->central);
+}
+
+void sl_scavenge(void) {
+    if (!sl_ensure_init())
+        return;
+    sl_mcache_t *c = sl_mcache_current();
+    if (c)
+        sl_mheap_flush_pagecache(&c->pcache);
+    sl_central_release_empty();
+    sl_mheap_scavenge(0);
+}

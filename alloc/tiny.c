@@ -1,0 +1,110 @@
+/* Tiny blocks with per-object free (see tiny.h for the block word). Neighbours:
+ * malloc.c (sl_malloc_noscan, sl_free), mcache.c (flush). */
+#include "fatal.h"
+#include "malloc_internal.h"
+#include "tiny.h"
+
+#define PLACED_SHIFT 16
+#define FREED_MASK   0xffffu
+
+static inline _Atomic uint32_t *block_word(sl_span_t *s, unsigned idx) {
+    return &atomic_load_explicit(&s->xtiny, memory_order_relaxed)[idx];
+}
+
+/* Publish the placed mask of a block the cache lets go of. */
+static void release_block(sl_span_t *s, uintptr_t blk, uint32_t placed) {
+    unsigned idx = (unsigned)((blk - s->base) / SL_TINY_SIZE);
+    /* acq_rel: the frees of the other objects happen before we free the slot.
+     * pairs with tiny.c:sl_tiny_free */
+    uint32_t old =
+        atomic_fetch_or_explicit(block_word(s, idx), placed << PLACED_SHIFT, memory_order_acq_rel);
+    uint32_t freed = old & FREED_MASK;
+    if (freed & ~placed)
+        sl_report_bad("invalid free of %p: not the start of a tiny object",
+                      (void *)(blk + (unsigned)__builtin_ctz(freed & ~placed)));
+    if (freed == placed)
+        sl_free_slot(s, idx);
+}
+
+void sl_tiny_note_whole(sl_span_t *s, uintptr_t p) {
+    unsigned idx = (unsigned)((p - s->base) / SL_TINY_SIZE);
+    atomic_store_explicit(block_word(s, idx), 1u << PLACED_SHIFT, memory_order_relaxed);
+}
+
+void *sl_tiny_alloc(size_t size) {
+    sl_mcache_t *c = sl_tls_mcache;
+    unsigned off = c->tiny_off;
+    if ((size & 7) == 0)
+        off = (off + 7) & ~7u;
+    else if ((size & 3) == 0)
+        off = (off + 3) & ~3u;
+    else if ((size & 1) == 0)
+        off = (off + 1) & ~1u;
+    if (c->tiny && off + size <= SL_TINY_SIZE) {
+        c->tiny_mask |= 1u << off;
+        c->tiny_off = off + (unsigned)size;
+        return (void *)(c->tiny + off);
+    }
+    sl_span_t *s;
+    void *blk = sl_alloc_spc(SL_TINY_SPAN_CLASS, false, &s);
+    if (!blk)
+        return NULL;
+    c = sl_tls_mcache; /* the slow path may have just created this thread's cache */
+    unsigned idx = (unsigned)(((uintptr_t)blk - s->base) / SL_TINY_SIZE);
+    atomic_store_explicit(block_word(s, idx), 0, memory_order_relaxed);
+    if (!c->tiny || size < c->tiny_off) {
+        /* The new block keeps more room than the old one: it becomes current. */
+        if (c->tiny)
+            sl_tiny_release_current(c);
+        c->tiny = (uintptr_t)blk;
+        c->tiny_off = (unsigned)size;
+        c->tiny_mask = 1;
+    } else {
+        release_block(s, (uintptr_t)blk, 1);
+    }
+    return blk;
+}
+
+void sl_tiny_release_current(sl_mcache_t *c) {
+    if (!c->tiny)
+        return;
+    uintptr_t blk = c->tiny;
+    uint32_t placed = c->tiny_mask;
+    c->tiny = 0;
+    c->tiny_off = 0;
+    c->tiny_mask = 0;
+    release_block(sl_spanmap_lookup(blk), blk, placed);
+}
+
+void sl_tiny_free(sl_span_t *s, unsigned idx, uintptr_t p) {
+    uintptr_t blk = s->base + (uintptr_t)idx * SL_TINY_SIZE;
+    uint32_t bit = 1u << (p - blk);
+    /* pairs with tiny.c:release_block */
+    uint32_t old = atomic_fetch_or_explicit(block_word(s, idx), bit, memory_order_acq_rel);
+    if (old & bit)
+        sl_report_bad("double free of %p", (void *)p);
+    uint32_t placed = old >> PLACED_SHIFT;
+    if (placed) {
+        if (!(placed & bit))
+            sl_report_bad("invalid free of %p: not the start of a tiny object", (void *)p);
+        if (((old | bit) & FREED_MASK) == placed)
+            sl_free_slot(s, idx);
+    }
+}
+
+size_t sl_tiny_usable(sl_span_t *s, unsigned idx, uintptr_t p) {
+    uintptr_t blk = s->base + (uintptr_t)idx * SL_TINY_SIZE;
+    unsigned off = (unsigned)(p - blk);
+    uint32_t placed =
+        atomic_load_explicit(block_word(s, idx), memory_order_relaxed) >> PLACED_SHIFT;
+    sl_mcache_t *c = sl_tls_mcache;
+    if (c->tiny == blk)
+        placed = c->tiny_mask;
+    /* Up to the next object placed after it; while another thread's cache still fills
+     * the block, objects placed later are unknown and the answer is an upper bound. */
+    uint32_t after = placed & ~((2u << off) - 1);
+    unsigned end = after ? (unsigned)__builtin_ctz(after) : SL_TINY_SIZE;
+    if (!placed && c->tiny != blk)
+        end = SL_TINY_SIZE;
+    return end - off;
+}
