@@ -1,0 +1,235 @@
+/* The child side of one cell: choose the backend (sl_init for a spanlab variant, the
+ * process malloc otherwise, checking that a peer's LD_PRELOAD took effect), start the
+ * workers on a barrier, stop them after the duration, merge their histograms and report
+ * on the result fd. The parent (sweep.c) turns the report into a CSV row.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cell.h"
+#include "spanlab.h"
+#include "sysinfo.h"
+
+static int cell_fd = -1;
+
+static void cell_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void cell_say(const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof buf - 2)
+        n = (int)sizeof buf - 2;
+    buf[n++] = '\n';
+    for (int off = 0; off < n;) {
+        ssize_t w = write(cell_fd, buf + off, (size_t)(n - off));
+        if (w <= 0)
+            return;
+        off += (int)w;
+    }
+}
+
+/* The cell fails: one status line, no numbers. */
+static _Noreturn void cell_fail(const char *why) {
+    cell_say("status=error:%s", why);
+    cell_say("end=1");
+    _exit(3);
+}
+
+void sl_bench_oom(const char *where) {
+    char why[128];
+    snprintf(why, sizeof why, "out of memory in %s", where);
+    cell_fail(why);
+}
+
+void sl_bench_sample_reset(sl_bench_thread_t *t) {
+    t->sample_left = t->sample_every ? t->sample_every : UINT32_MAX;
+}
+
+void sl_bench_ready(sl_bench_thread_t *t) {
+    pthread_barrier_wait(&t->run->start);
+}
+
+void sl_bench_done(sl_bench_thread_t *t) {
+    t->end_ns = sl_clock_mono_ns();
+    pthread_barrier_wait(&t->run->end);
+}
+
+struct cell_worker_arg {
+    sl_bench_thread_t *t;
+    int pin_cpu; /* -1: no pinning */
+};
+
+static void *cell_worker(void *arg) {
+    struct cell_worker_arg *a = arg;
+    if (a->pin_cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(a->pin_cpu, &set);
+        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
+    a->t->run->wl->worker(a->t);
+    return NULL;
+}
+
+/* Picks the allocator for this process. */
+static const sl_bench_backend_t *cell_backend(const sl_bench_alloc_t *a) {
+    if (strcmp(a->allocator, "spanlab") == 0) {
+        int rc = sl_init(a->variant);
+        if (rc != 0) {
+            char why[128];
+            snprintf(why, sizeof why, "sl_init(%s) failed: %s", a->variant, strerror(-rc));
+            cell_fail(why);
+        }
+        return &sl_bench_backend_spanlab;
+    }
+    const char *sym = sl_bench_peer_symbol(a->allocator);
+    if (sym && !dlsym(RTLD_DEFAULT, sym)) {
+        char why[128];
+        snprintf(why, sizeof why, "%s is not the live malloc (LD_PRELOAD did not take)",
+                 a->allocator);
+        cell_fail(why);
+    }
+    return &sl_bench_backend_libc;
+}
+
+/* Sleeps through the timed region, sampling RSS for the time series. */
+static void cell_wait(sl_bench_run_t *run, double seconds, uint64_t t0) {
+    uint64_t dur = (uint64_t)(seconds * 1e9);
+    uint64_t step = dur / 30 > 10000000u ? dur / 30 : 10000000u;
+    size_t len = 0;
+    if (run->wl->rss_series)
+        len = (size_t)snprintf(run->extra, sizeof run->extra, "rss_series_kib=");
+    for (;;) {
+        uint64_t now = sl_clock_mono_ns();
+        if (run->wl->rss_series && len + 16 < sizeof run->extra)
+            len += (size_t)snprintf(run->extra + len, sizeof run->extra - len, "%s%ld",
+                                    run->extra[len - 1] == '=' ? "" : "/", sl_sysinfo_rss_kib());
+        if (now - t0 >= dur)
+            break;
+        uint64_t left = dur - (now - t0);
+        uint64_t nap = left < step ? left : step;
+        struct timespec ts = {(time_t)(nap / 1000000000u), (long)(nap % 1000000000u)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int sl_bench_cell_main(const sl_bench_opts_t *o) {
+    static sl_bench_run_t run;
+    const sl_bench_alloc_t *a = &o->allocs[0];
+    cell_fd = o->result_fd;
+    sl_clock_init(1);
+
+    run.wl = o->wls[0];
+    run.nthreads = o->threads[0];
+    if (sl_bench_opts_params(o, run.wl, run.param))
+        cell_fail("bad parameters");
+    if (run.wl->spanlab_only && strcmp(a->allocator, "spanlab") != 0)
+        cell_fail("workload runs on spanlab only");
+    run.be = cell_backend(a);
+    atomic_init(&run.xstop, 0);
+    pthread_barrier_init(&run.start, NULL, run.nthreads + 1);
+    pthread_barrier_init(&run.end, NULL, run.nthreads + 1);
+    run.threads = aligned_alloc(64, sizeof *run.threads * run.nthreads);
+    pthread_t *tids = calloc(run.nthreads, sizeof *tids);
+    struct cell_worker_arg *args = calloc(run.nthreads, sizeof *args);
+    if (!run.threads || !tids || !args)
+        cell_fail("out of memory in the driver");
+    if (run.wl->setup) {
+        int rc = run.wl->setup(&run);
+        if (rc) {
+            char why[128];
+            snprintf(why, sizeof why, "%s set-up failed: %s", run.wl->name, strerror(-rc));
+            cell_fail(why);
+        }
+    }
+    long ncpu = sl_sysinfo_cores();
+    for (unsigned i = 0; i < run.nthreads; i++) {
+        sl_bench_thread_t *t = &run.threads[i];
+        memset(t, 0, sizeof *t);
+        t->run = &run;
+        t->be = run.be;
+        t->id = i;
+        t->rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ (0x2545f4914f6cdd1dull * (o->rep + 1));
+        if (!t->rng)
+            t->rng = 1;
+        sl_hist_init(&t->hist);
+        t->sample_every = (uint32_t)sl_bench_opts_sample(o, run.wl);
+        /* A random first sample, so threads do not sample in lock step. */
+        t->sample_left =
+            t->sample_every ? 1 + (uint32_t)(sl_bench_rand(t) % t->sample_every) : UINT32_MAX;
+        args[i].t = t;
+        args[i].pin_cpu = o->pin ? (int)(i % (unsigned long)(ncpu > 0 ? ncpu : 1)) : -1;
+        if (pthread_create(&tids[i], NULL, cell_worker, &args[i]) != 0)
+            cell_fail("pthread_create failed");
+    }
+    pthread_barrier_wait(&run.start);
+    uint64_t t0 = sl_clock_mono_ns();
+    cell_wait(&run, o->seconds, t0);
+    atomic_store_explicit(&run.xstop, 1, memory_order_relaxed);
+    pthread_barrier_wait(&run.end);
+    for (unsigned i = 0; i < run.nthreads; i++)
+        pthread_join(tids[i], NULL);
+
+    uint64_t ops = 0, t1 = t0;
+    static sl_hist_t all;
+    sl_hist_init(&all);
+    for (unsigned i = 0; i < run.nthreads; i++) {
+        ops += run.threads[i].ops;
+        if (run.threads[i].end_ns > t1)
+            t1 = run.threads[i].end_ns;
+        sl_hist_merge(&all, &run.threads[i].hist);
+    }
+    if (run.wl->teardown)
+        run.wl->teardown(&run);
+    double secs = (double)(t1 - t0) / 1e9;
+
+    cell_say("status=ok");
+    cell_say("seconds=%.6f", secs);
+    cell_say("ops=%llu", (unsigned long long)ops);
+    cell_say("mops_per_s=%.4f", secs > 0 ? (double)ops / secs / 1e6 : 0.0);
+    if (all.count) {
+        static const struct {
+            const char *key;
+            double p;
+        } pct[] = {
+            {"lat_p50_ns", 50}, {"lat_p90_ns", 90}, {"lat_p99_ns", 99}, {"lat_p999_ns", 99.9}};
+        for (size_t i = 0; i < sizeof pct / sizeof pct[0]; i++)
+            cell_say("%s=%.0f", pct[i].key, sl_clock_to_ns(sl_hist_percentile(&all, pct[i].p)));
+        cell_say("lat_max_ns=%.0f", sl_clock_to_ns(all.max));
+    }
+    cell_say("lat_samples=%llu", (unsigned long long)all.count);
+    cell_say("rss_peak_kib=%ld", sl_sysinfo_rss_peak_kib());
+    cell_say("rss_final_kib=%ld", sl_sysinfo_rss_kib());
+    if (run.be == &sl_bench_backend_spanlab) {
+        struct sl_stats st;
+        sl_stats(&st);
+        const struct sl_central_counters *c = &st.central;
+        cell_say("cache_calls=%llu", (unsigned long long)c->cache_calls);
+        cell_say("uncache_calls=%llu", (unsigned long long)c->uncache_calls);
+        cell_say("put_available_calls=%llu", (unsigned long long)c->put_available_calls);
+        cell_say("spans_grown=%llu", (unsigned long long)c->spans_grown);
+        cell_say("spans_returned=%llu", (unsigned long long)c->spans_returned);
+        cell_say("spans_available=%llu", (unsigned long long)c->spans_available);
+        cell_say("spans_parked=%llu", (unsigned long long)c->spans_parked);
+        cell_say("spans_cached=%llu", (unsigned long long)c->spans_cached);
+        cell_say("lock_waits=%llu", (unsigned long long)c->lock_waits);
+        cell_say("cas_retries=%llu", (unsigned long long)c->cas_retries);
+        cell_say("grace_periods=%llu", (unsigned long long)c->grace_periods);
+    }
+    cell_say("clock=%s", sl_clock_describe());
+    if (run.extra[0])
+        cell_say("extra=%s", run.extra);
+    cell_say("end=1");
+    return 0;
+}

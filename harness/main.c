@@ -1,0 +1,51 @@
+/* slbench: the spanlab benchmark driver. Parses and validates the command line, then
+ * either lists what it can measure, runs the sweep (each cell in a fresh child process),
+ * or -- as that child (--cell) -- runs one cell. Usage in harness/README.md.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cell.h"
+#include "central.h"
+#include "options.h"
+#include "sweep.h"
+
+static void main_list(void) {
+    printf("allocators:\n");
+    for (const sl_central_ops_t *const *v = sl_variant_list(); *v; v++)
+        printf("  spanlab:%-12s %s\n", (*v)->name, (*v)->summary ? (*v)->summary : "");
+    printf("  %-20s %s\n", "glibc", "the C library's malloc (no preload)");
+    for (const char *const *p = sl_bench_peer_names(); *p; p++) {
+        const char *lib = sl_bench_peer_lib(*p);
+        printf("  %-20s %s%s\n", *p, lib ? "LD_PRELOAD=" : "not installed",
+               lib ? lib : " (skipped; scripts/deps installs it)");
+    }
+    printf("  (groups: spanlab:all = every variant; peers = glibc and every installed peer)\n");
+    printf("\nworkloads (--param KEY=VALUE or WORKLOAD.KEY=VALUE; default in brackets):\n");
+    for (const sl_bench_workload_t *const *w = sl_bench_workloads(); *w; w++) {
+        printf("  %-11s %s\n", (*w)->name, (*w)->summary);
+        for (const sl_bench_param_t *p = (*w)->params; p->name; p++)
+            printf("      %-8s [%ld] %s (%ld .. %ld)\n", p->name, p->def, p->help, p->min, p->max);
+    }
+    printf("\nevery workload:\n");
+    printf("      %-8s [%d; large: 1] time every Nth allocator call (0 = no latency "
+           "sampling)\n",
+           "sample", SL_BENCH_DEFAULT_SAMPLE);
+    printf("      %-8s [seconds*10+30] seconds before a cell is killed and recorded as "
+           "timeout\n",
+           "timeout");
+}
+
+int main(int argc, char **argv) {
+    static sl_bench_opts_t o;
+    int rc = sl_bench_opts_parse(&o, argc, argv);
+    if (rc)
+        return rc;
+    if (o.list) {
+        main_list();
+        return 0;
+    }
+    if (o.cell)
+        return sl_bench_cell_main(&o);
+    return sl_bench_sweep(&o, argc, argv);
+}

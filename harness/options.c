@@ -1,0 +1,389 @@
+/* slbench option parsing and validation (options.h). Everything the sweep will need is
+ * checked here, so a bad name or value stops the program before the first cell runs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "central.h"
+#include "options.h"
+
+static int opts_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int opts_fail(const char *fmt, ...) {
+    va_list ap;
+    fputs("slbench: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see slbench --list; usage in harness/README.md)\n", stderr);
+    return 2;
+}
+
+/* Integer with an optional binary suffix k/K, m/M, g/G. */
+static int opts_long(const char *s, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || errno)
+        return -1;
+    long mul = 1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1L << 10;
+    else if (*end == 'm' || *end == 'M')
+        mul = 1L << 20;
+    else if (*end == 'g' || *end == 'G')
+        mul = 1L << 30;
+    if (mul != 1)
+        end++;
+    if (*end)
+        return -1;
+    if (v > 0 && v > __LONG_MAX__ / mul)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static int opts_add_alloc(sl_bench_opts_t *o, const char *allocator, const char *variant,
+                          const char *lib) {
+    char name[64];
+    if (*variant)
+        snprintf(name, sizeof name, "%s:%s", allocator, variant);
+    else
+        snprintf(name, sizeof name, "%s", allocator);
+    for (unsigned i = 0; i < o->nallocs; i++)
+        if (strcmp(o->allocs[i].name, name) == 0)
+            return 0;
+    if (o->nallocs == SL_BENCH_MAX_ALLOCS)
+        return opts_fail("too many allocators");
+    sl_bench_alloc_t *a = &o->allocs[o->nallocs++];
+    snprintf(a->name, sizeof a->name, "%s", name);
+    snprintf(a->allocator, sizeof a->allocator, "%s", allocator);
+    snprintf(a->variant, sizeof a->variant, "%s", variant);
+    a->lib = lib;
+    return 0;
+}
+
+static void opts_note_missing(sl_bench_opts_t *o, const char *peer) {
+    for (unsigned i = 0; i < o->nnotes; i++)
+        if (strstr(o->notes[i], peer))
+            return;
+    if (o->nnotes < sizeof o->notes / sizeof o->notes[0])
+        snprintf(o->notes[o->nnotes++], sizeof o->notes[0],
+                 "slbench: skipping %s: its library is not installed (scripts/deps installs it)",
+                 peer);
+}
+
+/* A peer that is not installed is skipped with one note, never an error. */
+static int opts_peer(sl_bench_opts_t *o, const char *name) {
+    const char *lib = sl_bench_peer_lib(name);
+    if (!lib) {
+        opts_note_missing(o, name);
+        return 0;
+    }
+    return opts_add_alloc(o, name, "", lib);
+}
+
+static int opts_allocs(sl_bench_opts_t *o, const char *list) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", list);
+    o->nallocs = 0;
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int rc = 0;
+        if (strcmp(tok, "spanlab:all") == 0 || strcmp(tok, "spanlab") == 0) {
+            for (const sl_central_ops_t *const *v = sl_variant_list(); *v && !rc; v++)
+                rc = opts_add_alloc(o, "spanlab", (*v)->name, NULL);
+        } else if (strncmp(tok, "spanlab:", 8) == 0) {
+            if (!sl_variant_find(tok + 8)) {
+                fprintf(stderr, "slbench: unknown spanlab variant '%s'; known:", tok + 8);
+                for (const sl_central_ops_t *const *v = sl_variant_list(); *v; v++)
+                    fprintf(stderr, " %s", (*v)->name);
+                fputc('\n', stderr);
+                return 2;
+            }
+            rc = opts_add_alloc(o, "spanlab", tok + 8, NULL);
+        } else if (strcmp(tok, "glibc") == 0) {
+            rc = opts_add_alloc(o, "glibc", "", NULL);
+        } else if (strcmp(tok, "peers") == 0) {
+            rc = opts_add_alloc(o, "glibc", "", NULL);
+            for (const char *const *p = sl_bench_peer_names(); *p && !rc; p++)
+                rc = opts_peer(o, *p);
+        } else if (sl_bench_peer_symbol(tok)) {
+            rc = opts_peer(o, tok);
+        } else {
+            return opts_fail("unknown allocator '%s' (spanlab:<variant>, spanlab:all, glibc, "
+                             "jemalloc, tcmalloc, mimalloc, peers)",
+                             tok);
+        }
+        if (rc)
+            return rc;
+    }
+    if (!o->nallocs && !o->nnotes)
+        return opts_fail("--alloc names no allocator");
+    return 0;
+}
+
+static int opts_workloads(sl_bench_opts_t *o, const char *list) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", list);
+    o->nwls = 0;
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const sl_bench_workload_t *wl = sl_bench_workload_find(tok);
+        if (strcmp(tok, "all") == 0) {
+            for (const sl_bench_workload_t *const *w = sl_bench_workloads(); *w; w++)
+                if (o->nwls < SL_BENCH_MAX_WLS)
+                    o->wls[o->nwls++] = *w;
+            continue;
+        }
+        if (!wl) {
+            fprintf(stderr, "slbench: unknown workload '%s'; known:", tok);
+            for (const sl_bench_workload_t *const *w = sl_bench_workloads(); *w; w++)
+                fprintf(stderr, " %s", (*w)->name);
+            fputc('\n', stderr);
+            return 2;
+        }
+        int dup = 0;
+        for (unsigned i = 0; i < o->nwls; i++)
+            dup |= o->wls[i] == wl;
+        if (!dup && o->nwls < SL_BENCH_MAX_WLS)
+            o->wls[o->nwls++] = wl;
+    }
+    if (!o->nwls)
+        return opts_fail("--workload names no workload");
+    return 0;
+}
+
+static int opts_threads(sl_bench_opts_t *o, const char *list) {
+    char buf[1024];
+    unsigned char seen[SL_BENCH_MAX_THREADS + 1] = {0};
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *dash = strchr(tok, '-');
+        long lo, hi;
+        if (dash) {
+            *dash = 0;
+            if (opts_long(tok, &lo) || opts_long(dash + 1, &hi))
+                return opts_fail("bad thread range '%s-%s'", tok, dash + 1);
+        } else if (opts_long(tok, &lo)) {
+            return opts_fail("bad thread count '%s'", tok);
+        } else {
+            hi = lo;
+        }
+        if (lo < 1 || hi > SL_BENCH_MAX_THREADS || lo > hi)
+            return opts_fail("thread counts must be 1..%d with low <= high, got '%s'",
+                             SL_BENCH_MAX_THREADS, list);
+        for (long t = lo; t <= hi; t++)
+            seen[t] = 1;
+    }
+    o->nthreads = 0;
+    for (unsigned t = 1; t <= SL_BENCH_MAX_THREADS; t++)
+        if (seen[t])
+            o->threads[o->nthreads++] = t;
+    if (!o->nthreads)
+        return opts_fail("--threads names no thread count");
+    return 0;
+}
+
+static int opts_setting(sl_bench_opts_t *o, const char *kv) {
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        return opts_fail("--param wants KEY=VALUE, got '%s'", kv);
+    if (o->nsettings == SL_BENCH_MAX_SETTINGS)
+        return opts_fail("too many --param");
+    sl_bench_setting_t *s = &o->settings[o->nsettings];
+    char key[64];
+    if (eq - kv >= 32)
+        return opts_fail("--param key too long in '%s'", kv);
+    snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+    char *dot = strchr(key, '.');
+    if (dot) {
+        *dot = 0;
+        memcpy(s->workload, key, (size_t)(dot - key) + 1);
+        memcpy(s->key, dot + 1, strlen(dot + 1) + 1);
+    } else {
+        s->workload[0] = 0;
+        memcpy(s->key, key, strlen(key) + 1);
+    }
+    if (opts_long(eq + 1, &s->value))
+        return opts_fail("--param %s: '%s' is not an integer", key, eq + 1);
+    if (strcmp(s->key, "sample") == 0 && !s->workload[0]) {
+        if (s->value < 0 || s->value > 1000000000)
+            return opts_fail("--param sample must be 0 (off) .. 1e9");
+        o->sample_every = s->value;
+        return 0;
+    }
+    if (strcmp(s->key, "timeout") == 0 && !s->workload[0]) {
+        if (s->value < 1 || s->value > 86400)
+            return opts_fail("--param timeout must be 1 .. 86400 seconds");
+        o->timeout_s = s->value;
+        return 0;
+    }
+    o->nsettings++;
+    return 0;
+}
+
+long sl_bench_opts_sample(const sl_bench_opts_t *o, const sl_bench_workload_t *wl) {
+    if (o->sample_every >= 0)
+        return o->sample_every;
+    return wl->sample_default ? wl->sample_default : SL_BENCH_DEFAULT_SAMPLE;
+}
+
+int sl_bench_opts_params(const sl_bench_opts_t *o, const sl_bench_workload_t *wl, long *out) {
+    unsigned n = 0;
+    for (; wl->params[n].name; n++)
+        out[n] = wl->params[n].def;
+    for (unsigned i = 0; i < o->nsettings; i++) {
+        const sl_bench_setting_t *s = &o->settings[i];
+        if (s->workload[0] && strcmp(s->workload, wl->name) != 0)
+            continue;
+        int idx = sl_bench_workload_param_index(wl, s->key);
+        if (idx < 0)
+            continue;
+        const sl_bench_param_t *p = &wl->params[idx];
+        if (s->value < p->min || s->value > p->max)
+            return opts_fail("--param %s=%ld: %s.%s must be %ld .. %ld", s->key, s->value, wl->name,
+                             s->key, p->min, p->max);
+        out[idx] = s->value;
+    }
+    return 0;
+}
+
+/* Every setting must name a key that some selected workload has, in range for each. */
+static int opts_check_settings(sl_bench_opts_t *o) {
+    long vals[SL_BENCH_MAX_PARAMS];
+    for (unsigned i = 0; i < o->nsettings; i++) {
+        const sl_bench_setting_t *s = &o->settings[i];
+        int known = 0;
+        if (s->workload[0] && !sl_bench_workload_find(s->workload))
+            return opts_fail("--param %s.%s: unknown workload '%s'", s->workload, s->key,
+                             s->workload);
+        for (unsigned w = 0; w < o->nwls; w++) {
+            if (s->workload[0] && strcmp(s->workload, o->wls[w]->name) != 0)
+                continue;
+            known |= sl_bench_workload_param_index(o->wls[w], s->key) >= 0;
+        }
+        if (!known)
+            return opts_fail("--param %s%s%s: no selected workload has this parameter", s->workload,
+                             s->workload[0] ? "." : "", s->key);
+    }
+    for (unsigned w = 0; w < o->nwls; w++)
+        if (sl_bench_opts_params(o, o->wls[w], vals))
+            return 2;
+    return 0;
+}
+
+static void opts_default_out(sl_bench_opts_t *o) {
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(o->out, sizeof o->out, "results/%s/run.csv", stamp);
+}
+
+int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
+    const char *alloc = "spanlab:all,peers", *wl = NULL, *threads = NULL;
+    memset(o, 0, sizeof *o);
+    o->seconds = 1.0;
+    o->repeat = 3;
+    o->sample_every = -1;
+    o->result_fd = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *val = NULL;
+        char name[64];
+        const char *eq = strchr(arg, '=');
+        if (strncmp(arg, "--", 2) != 0)
+            return opts_fail("unexpected argument '%s'", arg);
+        if (eq && eq - arg < (long)sizeof name) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", arg);
+        }
+        int flag = 1;
+        if (strcmp(name, "--list") == 0)
+            o->list = 1;
+        else if (strcmp(name, "--pin") == 0)
+            o->pin = 1;
+        else if (strcmp(name, "--quiet") == 0)
+            o->quiet = 1;
+        else if (strcmp(name, "--cell") == 0)
+            o->cell = 1;
+        else
+            flag = 0;
+        if (flag) {
+            if (val)
+                return opts_fail("%s takes no value", name);
+            continue;
+        }
+        if (!val) {
+            if (i + 1 >= argc)
+                return opts_fail("%s needs a value", name);
+            val = argv[++i];
+        }
+        long n;
+        char *end;
+        if (strcmp(name, "--alloc") == 0) {
+            alloc = val;
+        } else if (strcmp(name, "--workload") == 0) {
+            wl = val;
+        } else if (strcmp(name, "--threads") == 0) {
+            threads = val;
+        } else if (strcmp(name, "--seconds") == 0) {
+            errno = 0;
+            o->seconds = strtod(val, &end);
+            if (end == val || *end || errno || !(o->seconds > 0.0) || o->seconds > 86400.0)
+                return opts_fail("--seconds must be a number > 0 (and <= 86400), got '%s'", val);
+        } else if (strcmp(name, "--repeat") == 0) {
+            if (opts_long(val, &n) || n < 1 || n > 10000)
+                return opts_fail("--repeat must be 1 .. 10000, got '%s'", val);
+            o->repeat = (unsigned)n;
+        } else if (strcmp(name, "--out") == 0) {
+            if (!*val || strlen(val) >= sizeof o->out - 16)
+                return opts_fail("--out needs a file name");
+            snprintf(o->out, sizeof o->out, "%s", val);
+        } else if (strcmp(name, "--param") == 0) {
+            if (opts_setting(o, val))
+                return 2;
+        } else if (strcmp(name, "--rep") == 0) {
+            if (opts_long(val, &n) || n < 0)
+                return opts_fail("bad --rep");
+            o->rep = (unsigned)n;
+        } else if (strcmp(name, "--result-fd") == 0) {
+            if (opts_long(val, &n) || n < 0 || n > 1024)
+                return opts_fail("bad --result-fd");
+            o->result_fd = (int)n;
+        } else {
+            return opts_fail("unknown option '%s'", arg);
+        }
+    }
+    if (o->list)
+        return 0;
+    if (opts_allocs(o, alloc))
+        return 2;
+    if (opts_workloads(o, wl ? wl
+                             : "threadtest,larson,prodcons,scratch,gomix,large,growth,"
+                               "central"))
+        return 2;
+    if (threads) {
+        if (opts_threads(o, threads))
+            return 2;
+    } else {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        char def[32];
+        snprintf(def, sizeof def, "1-%ld", ncpu < 1 ? 1 : ncpu > 64 ? 64 : ncpu);
+        if (opts_threads(o, def))
+            return 2;
+    }
+    if (opts_check_settings(o))
+        return 2;
+    if (o->cell && (o->nallocs != 1 || o->nwls != 1 || o->nthreads != 1 || o->result_fd < 0))
+        return opts_fail("--cell runs exactly one allocator, workload and thread count");
+    if (!o->out[0])
+        opts_default_out(o);
+    return 0;
+}

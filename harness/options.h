@@ -1,0 +1,65 @@
+/* slbench command line: parsed and fully validated before anything runs (exit 2 on any
+ * unknown option, name or impossible value). The parent and the per-cell child parse the
+ * same syntax; the child adds --cell, --rep and --result-fd.
+ */
+#ifndef SL_BENCH_OPTIONS_H
+#define SL_BENCH_OPTIONS_H
+
+#include "bench.h"
+
+#define SL_BENCH_MAX_ALLOCS     64
+#define SL_BENCH_MAX_WLS        16
+#define SL_BENCH_MAX_THREADS    256
+#define SL_BENCH_MAX_SETTINGS   32
+#define SL_BENCH_DEFAULT_SAMPLE 64
+
+typedef struct sl_bench_alloc {
+    char name[64];      /* as the user names it: "spanlab:mutex", "jemalloc" */
+    char allocator[32]; /* CSV `allocator`: "spanlab", "glibc", "jemalloc", ... */
+    char variant[32];   /* CSV `variant`: the spanlab variant, "" for peers */
+    const char *lib;    /* library to LD_PRELOAD, NULL for spanlab and glibc */
+} sl_bench_alloc_t;
+
+typedef struct sl_bench_setting {
+    char workload[32]; /* "" = every selected workload that has the key */
+    char key[32];
+    long value;
+} sl_bench_setting_t;
+
+typedef struct sl_bench_opts {
+    int list, cell, pin, quiet;
+    sl_bench_alloc_t allocs[SL_BENCH_MAX_ALLOCS];
+    unsigned nallocs;
+    const sl_bench_workload_t *wls[SL_BENCH_MAX_WLS];
+    unsigned nwls;
+    unsigned threads[SL_BENCH_MAX_THREADS];
+    unsigned nthreads;
+    double seconds;
+    unsigned repeat;
+    char out[4096];
+    sl_bench_setting_t settings[SL_BENCH_MAX_SETTINGS];
+    unsigned nsettings;
+    long sample_every;  /* --param sample=N; 0 = no latency sampling, -1 = per workload */
+    long timeout_s;     /* --param timeout=S; 0 = seconds*10+30 */
+    unsigned rep;       /* child: repetition number */
+    int result_fd;      /* child: where the result lines go */
+    char notes[8][160]; /* peers asked for but not installed */
+    unsigned nnotes;
+} sl_bench_opts_t;
+
+/* 0, or 2 after printing "slbench: <why>" on stderr. */
+int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv);
+
+/* Resolve one workload's parameters from the settings; 0 or 2 (out of range). */
+int sl_bench_opts_params(const sl_bench_opts_t *o, const sl_bench_workload_t *wl, long *out);
+
+/* The sampling interval a workload runs with. */
+long sl_bench_opts_sample(const sl_bench_opts_t *o, const sl_bench_workload_t *wl);
+
+/* Peers (peers.c): the library for a peer name, NULL if not installed; names listed. */
+const char *sl_bench_peer_lib(const char *name);
+const char *const *sl_bench_peer_names(void); /* "jemalloc", "tcmalloc", "mimalloc", NULL */
+/* Symbol that is defined only when that peer is the live malloc (preload check). */
+const char *sl_bench_peer_symbol(const char *name);
+
+#endif

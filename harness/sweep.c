@@ -1,0 +1,412 @@
+/* The sweep (parent side): for each workload, thread count, repetition and allocator,
+ * re-execute this binary as a one-cell child (with LD_PRELOAD for a peer), read its
+ * `key=value` report from a pipe, enforce the timeout, and write one CSV row whatever
+ * happened. Allocators are the innermost loop, so slow drift in the machine affects every
+ * allocator alike.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "sweep.h"
+#include "sysinfo.h"
+
+extern char **environ;
+
+#define SWEEP_MAX_ARGS 96
+
+struct sweep_result {
+    char val[40][512]; /* by CSV column */
+};
+
+static volatile sig_atomic_t sweep_interrupted;
+
+static void sweep_on_signal(int sig) {
+    (void)sig;
+    sweep_interrupted = 1;
+}
+
+/* The child's environment: ours without LD_PRELOAD, plus the peer's library if any. */
+static char **sweep_env(const char *lib) {
+    static char preload[4200];
+    size_t n = 0;
+    for (char **e = environ; *e; e++)
+        n++;
+    char **env = calloc(n + 2, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    for (char **e = environ; *e; e++)
+        if (strncmp(*e, "LD_PRELOAD=", 11) != 0)
+            env[k++] = *e;
+    if (lib) {
+        snprintf(preload, sizeof preload, "LD_PRELOAD=%s", lib);
+        env[k++] = preload;
+    }
+    env[k] = NULL;
+    return env;
+}
+
+static void sweep_set(struct sweep_result *r, const char *key, const char *value) {
+    int col = sl_bench_csv_column(key);
+    if (col >= 0)
+        snprintf(r->val[col], sizeof r->val[col], "%s", value);
+}
+
+static const char *sweep_get(const struct sweep_result *r, const char *key) {
+    int col = sl_bench_csv_column(key);
+    return col >= 0 ? r->val[col] : "";
+}
+
+static void sweep_parse(struct sweep_result *r, char *buf, int *ended) {
+    for (char *save, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        if (strcmp(line, "end") == 0)
+            *ended = 1;
+        else
+            sweep_set(r, line, eq + 1);
+    }
+}
+
+static void sweep_status_from_wait(struct sweep_result *r, int wstatus, int ended) {
+    char why[128];
+    if (WIFSIGNALED(wstatus)) {
+        const char *name = sigabbrev_np(WTERMSIG(wstatus));
+        if (name)
+            snprintf(why, sizeof why, "crash:SIG%s", name);
+        else
+            snprintf(why, sizeof why, "crash:signal %d", WTERMSIG(wstatus));
+        sweep_set(r, "status", why);
+    } else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
+        if (!strncmp(sweep_get(r, "status"), "error:", 6))
+            return; /* the child said why */
+        snprintf(why, sizeof why, "exit:%d", WEXITSTATUS(wstatus));
+        sweep_set(r, "status", why);
+    } else if (!ended || strcmp(sweep_get(r, "status"), "ok") != 0) {
+        sweep_set(r, "status", "error:incomplete report");
+    }
+}
+
+/* Runs one cell; fills r. */
+static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_bench_alloc_t *a,
+                       const sl_bench_workload_t *wl, unsigned threads, unsigned rep,
+                       struct sweep_result *r) {
+    char *argv[SWEEP_MAX_ARGS];
+    char sthreads[16], sseconds[32], srep[16], ssample[48], settings[SL_BENCH_MAX_SETTINGS][128];
+    int argc = 0, fds[2];
+    memset(r, 0, sizeof *r);
+    snprintf(sthreads, sizeof sthreads, "%u", threads);
+    snprintf(sseconds, sizeof sseconds, "%.9g", o->seconds);
+    snprintf(srep, sizeof srep, "%u", rep);
+    snprintf(ssample, sizeof ssample, "sample=%ld", sl_bench_opts_sample(o, wl));
+    char *fixed[] = {
+        (char *)self,  "--cell", "--alloc",   (char *)a->name, "--workload", (char *)wl->name,
+        "--threads",   sthreads, "--seconds", sseconds,        "--rep",      srep,
+        "--result-fd", "3",      "--param",   ssample};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        argv[argc++] = fixed[i];
+    if (o->pin)
+        argv[argc++] = "--pin";
+    for (unsigned i = 0; i < o->nsettings; i++) {
+        const sl_bench_setting_t *s = &o->settings[i];
+        if ((s->workload[0] && strcmp(s->workload, wl->name) != 0) ||
+            sl_bench_workload_param_index(wl, s->key) < 0)
+            continue;
+        snprintf(settings[i], sizeof settings[i], "%s.%s=%ld", wl->name, s->key, s->value);
+        argv[argc++] = "--param";
+        argv[argc++] = settings[i];
+    }
+    argv[argc] = NULL;
+
+    if (pipe(fds) != 0) {
+        sweep_set(r, "status", "error:pipe failed");
+        return;
+    }
+    char **env = sweep_env(a->lib);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        if (fds[1] != 3) {
+            dup2(fds[1], 3);
+            close(fds[1]);
+        } else {
+            fcntl(3, F_SETFD, 0);
+        }
+        execve(self, argv, env);
+        _exit(127);
+    }
+    free(env);
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        sweep_set(r, "status", "error:fork failed");
+        return;
+    }
+
+    long limit_s = o->timeout_s ? o->timeout_s : (long)(o->seconds * 10) + 30;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    char buf[16384];
+    size_t len = 0;
+    int wstatus = 0, reaped = 0, timed_out = 0, open_fd = 1;
+    while (!reaped) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= limit_s || sweep_interrupted) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &wstatus, 0);
+            timed_out = !sweep_interrupted;
+            break;
+        }
+        if (open_fd) {
+            struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+            if (poll(&pfd, 1, 50) > 0) {
+                ssize_t n = read(fds[0], buf + len, sizeof buf - 1 - len);
+                if (n > 0)
+                    len += (size_t)n;
+                else if (n == 0 || errno != EINTR)
+                    open_fd = 0;
+            }
+        } else {
+            struct timespec nap = {0, 5000000};
+            nanosleep(&nap, NULL);
+        }
+        pid_t w = waitpid(pid, &wstatus, WNOHANG);
+        if (w == pid)
+            reaped = 1;
+    }
+    /* Whatever is still in the pipe. */
+    for (;;) {
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        if (len + 1 >= sizeof buf || poll(&pfd, 1, 0) <= 0)
+            break;
+        ssize_t n = read(fds[0], buf + len, sizeof buf - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fds[0]);
+    buf[len] = 0;
+    int ended = 0;
+    sweep_parse(r, buf, &ended);
+    if (sweep_interrupted)
+        sweep_set(r, "status", "interrupted");
+    else if (timed_out)
+        sweep_set(r, "status", "timeout");
+    else
+        sweep_status_from_wait(r, wstatus, ended);
+    if (strcmp(sweep_get(r, "status"), "ok") != 0) {
+        /* A failed cell carries no numbers that could be mistaken for a measurement. */
+        for (int i = 0; sl_bench_csv_columns[i]; i++)
+            if (strcmp(sl_bench_csv_columns[i], "status") != 0)
+                r->val[i][0] = 0;
+    }
+}
+
+static void sweep_cmdline(int argc, char **argv, char *out, size_t n) {
+    size_t len = 0;
+    out[0] = 0;
+    for (int i = 0; i < argc && len < n; i++) {
+        const char *a = argv[i];
+        int plain = *a && !a[strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789-_=.,:/+@")];
+        len += (size_t)snprintf(out + len, n - len, plain ? "%s%s" : "%s'%s'", i ? " " : "", a);
+    }
+}
+
+static void sweep_metadata(sl_bench_csv_t *c, const sl_bench_opts_t *o, int argc, char **argv) {
+    char buf[4096];
+    size_t len;
+    sweep_cmdline(argc, argv, buf, sizeof buf);
+    sl_bench_csv_meta(c, "slbench",
+                      "spanlab allocator benchmark, CSV schema 1 "
+                      "(columns in results/README.md)");
+    sl_bench_csv_meta(c, "command", buf);
+    sl_sysinfo_git_revision(buf, sizeof buf);
+    sl_bench_csv_meta(c, "git_revision", buf);
+    sl_sysinfo_host(buf, sizeof buf);
+    sl_bench_csv_meta(c, "host", buf);
+    sl_sysinfo_cpu_model(buf, sizeof buf);
+    sl_bench_csv_meta(c, "cpu_model", buf);
+    snprintf(buf, sizeof buf, "%ld", sl_sysinfo_cores());
+    sl_bench_csv_meta(c, "cores", buf);
+#ifdef __VERSION__
+    snprintf(buf, sizeof buf, "%s %s", SLBENCH_COMPILER_ID, __VERSION__);
+#else
+    snprintf(buf, sizeof buf, "%s", SLBENCH_COMPILER_ID);
+#endif
+    sl_bench_csv_meta(c, "compiler", buf);
+    sl_sysinfo_date(buf, sizeof buf);
+    sl_bench_csv_meta(c, "date", buf);
+    sl_sysinfo_kernel(buf, sizeof buf);
+    sl_bench_csv_meta(c, "kernel", buf);
+    len = 0;
+    for (unsigned w = 0; w < o->nwls; w++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%ld", w ? " " : "",
+                                o->wls[w]->name, sl_bench_opts_sample(o, o->wls[w]));
+    sl_bench_csv_meta(c, "sampling_interval", buf);
+    sl_clock_init(1);
+    sl_bench_csv_meta(c, "latency_clock", sl_clock_describe());
+    snprintf(buf, sizeof buf, "%.9g", o->seconds);
+    sl_bench_csv_meta(c, "seconds_per_cell", buf);
+    snprintf(buf, sizeof buf, "%u", o->repeat);
+    sl_bench_csv_meta(c, "repeat", buf);
+    snprintf(buf, sizeof buf, "%ld", o->timeout_s ? o->timeout_s : (long)(o->seconds * 10) + 30);
+    sl_bench_csv_meta(c, "timeout_s", buf);
+    len = 0;
+    buf[0] = 0;
+    for (unsigned i = 0; i < o->nallocs; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s%s%s", i ? " " : "",
+                                o->allocs[i].name, o->allocs[i].lib ? "=" : "",
+                                o->allocs[i].lib ? o->allocs[i].lib : "");
+    sl_bench_csv_meta(c, "allocators", buf);
+    len = 0;
+    snprintf(buf, sizeof buf, "none");
+    for (unsigned i = 0; i < o->nnotes; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? "; " : "", o->notes[i]);
+    sl_bench_csv_meta(c, "skipped", buf);
+}
+
+/* "size=64;batch=1000" for the CSV `params` column. */
+static void sweep_params(const sl_bench_opts_t *o, const sl_bench_workload_t *wl, char *out,
+                         size_t n) {
+    long vals[SL_BENCH_MAX_PARAMS];
+    size_t len = 0;
+    out[0] = 0;
+    if (sl_bench_opts_params(o, wl, vals))
+        return;
+    for (unsigned i = 0; wl->params[i].name && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%s=%ld", i ? ";" : "", wl->params[i].name,
+                                vals[i]);
+}
+
+static void sweep_progress(const sl_bench_opts_t *o, unsigned done, unsigned total,
+                           const sl_bench_alloc_t *a, const sl_bench_workload_t *wl,
+                           unsigned threads, unsigned rep, const struct sweep_result *r) {
+    if (o->quiet)
+        return;
+    const char *status = sweep_get(r, "status");
+    char what[200];
+    snprintf(what, sizeof what, "%s t=%u %s rep %u/%u", wl->name, threads, a->name, rep + 1,
+             o->repeat);
+    if (strcmp(status, "ok") == 0) {
+        double rss = atof(sweep_get(r, "rss_peak_kib")) / 1024.0;
+        fprintf(stderr, "slbench [%*u/%u] %-40s %9.4g Mops/s  p50 %s ns  p99 %s ns  rss %.1f MiB\n",
+                total >= 1000  ? 4
+                : total >= 100 ? 3
+                               : 2,
+                done, total, what, atof(sweep_get(r, "mops_per_s")),
+                *sweep_get(r, "lat_p50_ns") ? sweep_get(r, "lat_p50_ns") : "-",
+                *sweep_get(r, "lat_p99_ns") ? sweep_get(r, "lat_p99_ns") : "-", rss);
+    } else {
+        fprintf(stderr, "slbench [%*u/%u] %-40s FAILED %s\n",
+                total >= 1000  ? 4
+                : total >= 100 ? 3
+                               : 2,
+                done, total, what, status);
+    }
+}
+
+int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "slbench: cannot find my own executable: %s\n", strerror(errno));
+        return 1;
+    }
+    self[n] = 0;
+
+    unsigned total = 0;
+    for (unsigned w = 0; w < o->nwls; w++)
+        for (unsigned a = 0; a < o->nallocs; a++)
+            if (!o->wls[w]->spanlab_only || strcmp(o->allocs[a].allocator, "spanlab") == 0)
+                total += o->nthreads * o->repeat;
+    for (unsigned i = 0; i < o->nnotes; i++)
+        fprintf(stderr, "%s\n", o->notes[i]);
+    for (unsigned w = 0; w < o->nwls; w++)
+        if (o->wls[w]->spanlab_only)
+            for (unsigned a = 0; a < o->nallocs; a++)
+                if (strcmp(o->allocs[a].allocator, "spanlab") != 0 && !o->quiet)
+                    fprintf(stderr, "slbench: %s runs on spanlab only; not on %s\n",
+                            o->wls[w]->name, o->allocs[a].name);
+    if (!total) {
+        fprintf(stderr, "slbench: nothing to run\n");
+        return 1;
+    }
+
+    sl_bench_csv_t csv;
+    int rc = sl_bench_csv_open(&csv, o->out);
+    if (rc) {
+        fprintf(stderr, "slbench: cannot write %s: %s\n", o->out, strerror(-rc));
+        return 1;
+    }
+    struct sigaction sa = {.sa_handler = sweep_on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sweep_metadata(&csv, o, argc, argv);
+    sl_bench_csv_header(&csv);
+
+    static struct sweep_result r;
+    const char *row[64];
+    unsigned done = 0, failed = 0;
+    for (unsigned w = 0; w < o->nwls && !sweep_interrupted; w++) {
+        const sl_bench_workload_t *wl = o->wls[w];
+        char params[512];
+        sweep_params(o, wl, params, sizeof params);
+        for (unsigned t = 0; t < o->nthreads && !sweep_interrupted; t++) {
+            for (unsigned rep = 0; rep < o->repeat && !sweep_interrupted; rep++) {
+                for (unsigned a = 0; a < o->nallocs && !sweep_interrupted; a++) {
+                    const sl_bench_alloc_t *al = &o->allocs[a];
+                    if (wl->spanlab_only && strcmp(al->allocator, "spanlab") != 0)
+                        continue;
+                    sweep_cell(o, self, al, wl, o->threads[t], rep, &r);
+                    char sthreads[16], srep[16];
+                    snprintf(sthreads, sizeof sthreads, "%u", o->threads[t]);
+                    snprintf(srep, sizeof srep, "%u", rep);
+                    sweep_set(&r, "allocator", al->allocator);
+                    sweep_set(&r, "variant", al->variant);
+                    sweep_set(&r, "workload", wl->name);
+                    sweep_set(&r, "threads", sthreads);
+                    sweep_set(&r, "rep", srep);
+                    sweep_set(&r, "params", params);
+                    for (int i = 0; sl_bench_csv_columns[i]; i++)
+                        row[i] = r.val[i];
+                    if (sweep_interrupted)
+                        break; /* never record the cell we killed */
+                    sl_bench_csv_row(&csv, row);
+                    done++;
+                    failed += strcmp(sweep_get(&r, "status"), "ok") != 0;
+                    sweep_progress(o, done, total, al, wl, o->threads[t], rep, &r);
+                }
+            }
+        }
+    }
+    if (sweep_interrupted) {
+        fclose(csv.f);
+        fprintf(stderr, "slbench: interrupted; the %u complete rows are in %s\n", done,
+                csv.partial);
+        return 130;
+    }
+    char summary[128];
+    snprintf(summary, sizeof summary, "%u cells, %u failed", done, failed);
+    rc = sl_bench_csv_close(&csv, summary);
+    if (rc) {
+        fprintf(stderr, "slbench: cannot finish %s: %s\n", o->out, strerror(-rc));
+        return 1;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "slbench: wrote %s (%s)\n", o->out, summary);
+    return 0;
+}

@@ -1,0 +1,71 @@
+/* growth: heap growth and release. Each cycle every thread allocates objects until it
+ * holds its share of `mib` MiB, then frees them all. When the time is up the driver
+ * records RSS after the last free-all, asks the allocator to give free memory back
+ * (sl_scavenge; malloc_trim / mallctl purge / MallocExtension / mi_collect for peers)
+ * and records RSS again; the RSS time series of the whole run goes into `extra`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "sysinfo.h"
+
+static const sl_bench_param_t growth_params[] = {
+    {"mib", 64, 1, 1 << 20, "heap size reached each cycle, over all threads"},
+    {"min", 64, 1, 1 << 24, "smallest object size"},
+    {"max", 4096, 1, 1 << 24, "largest object size"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static void growth_worker(sl_bench_thread_t *t) {
+    size_t share = ((size_t)sl_bench_param_get(t->run, "mib") << 20) / t->run->nthreads;
+    size_t lo = (size_t)sl_bench_param_get(t->run, "min");
+    size_t hi = (size_t)sl_bench_param_get(t->run, "max");
+    if (hi < lo)
+        hi = lo;
+    size_t cap = share / lo + 1, n = 0;
+    void **objs = calloc(cap, sizeof *objs);
+    if (!objs)
+        sl_bench_oom("growth");
+    sl_bench_ready(t);
+    while (!sl_bench_stopped(t)) {
+        size_t held = 0;
+        for (n = 0; n < cap && held < share && !sl_bench_stopped(t); n++) {
+            size_t size = sl_bench_rand_range(t, lo, hi);
+            char *p = sl_bench_alloc(t, size);
+            if (!p)
+                sl_bench_oom("growth");
+            for (size_t off = 0; off < size; off += 4096)
+                p[off] = 1;
+            objs[n] = p;
+            held += size;
+        }
+        for (size_t i = 0; i < n; i++)
+            sl_bench_free(t, objs[i]);
+        n = 0;
+    }
+    sl_bench_done(t);
+    free(objs);
+    if (t->be->thread_end)
+        t->be->thread_end();
+}
+
+static void growth_teardown(sl_bench_run_t *run) {
+    long freed = sl_sysinfo_rss_kib();
+    run->be->release();
+    long released = sl_sysinfo_rss_kib();
+    size_t len = strlen(run->extra);
+    snprintf(run->extra + len, sizeof run->extra - len, "%srss_freed_kib=%ld;rss_released_kib=%ld",
+             len ? ";" : "", freed, released);
+}
+
+const sl_bench_workload_t sl_wl_growth = {
+    .name = "growth",
+    .summary = "grow the heap to `mib`, free it all, repeat; RSS over time and after release",
+    .params = growth_params,
+    .rss_series = 1,
+    .worker = growth_worker,
+    .teardown = growth_teardown,
+};
