@@ -1,1 +1,17 @@
-# core tests
+# Core tests (label unit and stress). Paths are relative to tests/.
+function(sl_core_test name label)
+    add_executable(${name} ${name}.c)
+    target_link_libraries(${name} PRIVATE spanlab_static)
+    target_compile_options(${name} PRIVATE -Wall -Wextra)
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS ${label} TIMEOUT 300)
+endfunction()
+
+sl_core_test(test_sizeclass unit)
+sl_core_test(test_internals unit)
+sl_core_test(test_badinput unit)
+sl_core_test(test_rss stress)
+sl_core_test(test_stress stress)
+
+add_executable(list_variants list_variants.c)
+target_link_libraries(list_variants PRIVATE spanlab_static)

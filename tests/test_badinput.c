@@ -1,0 +1,186 @@
+/* Bad input (DESIGN §7): each misuse runs in a child process; the test asserts the one
+ * line the allocator prints (naming the pointer) and that the child died of SIGABRT. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <pthread.h>
+
+#include "check.h"
+#include "spanlab.h"
+
+#include <sys/mman.h>
+
+static char msg[1024];
+static char *ptrtext; /* MAP_SHARED: the child writes the pointer it misuses */
+
+static void note_ptr(const void *p) {
+    snprintf(ptrtext, 64, "%p", p);
+}
+
+/* Runs fn in a child with stderr captured; returns the wait status. */
+static int run_child(void (*fn)(void)) {
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], 2);
+        fn();
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    ssize_t n;
+    while ((n = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0)
+        got += (size_t)n;
+    msg[got] = '\0';
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static void expect_abort(const char *name, void (*fn)(void), const char *words) {
+    ptrtext[0] = '\0';
+    int status = run_child(fn);
+    int aborted = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+    int named = ptrtext[0] != '\0' && strstr(msg, ptrtext) != NULL;
+    int lines = 0;
+    for (const char *c = msg; *c; c++)
+        lines += *c == '\n';
+    CHECK_MSG(aborted, "%s: child did not abort (status %#x)", name, status);
+    CHECK_MSG(strstr(msg, "spanlab: ") && strstr(msg, words), "%s: message '%s' lacks '%s'", name,
+              msg, words);
+    CHECK_MSG(named, "%s: message '%s' does not name %s", name, msg, ptrtext);
+    CHECK_MSG(lines == 1, "%s: %d lines", name, lines);
+    printf("  %-28s -> %s", name, msg);
+}
+
+static void *remote_ptr;
+static void *remote_free(void *arg) {
+    (void)arg;
+    sl_free(remote_ptr);
+    return NULL;
+}
+
+static void c_foreign(void) {
+    static int x;
+    note_ptr(&x);
+    sl_free(&x);
+}
+static void c_interior(void) {
+    char *p = sl_malloc(64);
+    note_ptr(p + 8);
+    sl_free(p + 8);
+}
+static void c_interior_large(void) {
+    char *p = sl_malloc(100000);
+    note_ptr(p + 4096);
+    sl_free(p + 4096);
+}
+static void c_double_local(void) {
+    void *p = sl_malloc(48);
+    note_ptr(p);
+    sl_free(p);
+    sl_free(p);
+}
+static void c_double_remote(void) {
+    remote_ptr = sl_malloc(48);
+    note_ptr(remote_ptr);
+    pthread_t t;
+    pthread_create(&t, NULL, remote_free, NULL);
+    pthread_join(t, NULL);
+    pthread_create(&t, NULL, remote_free, NULL);
+    pthread_join(t, NULL);
+}
+static void c_double_large(void) {
+    void *p = sl_malloc(1 << 20);
+    note_ptr(p);
+    sl_free(p);
+    sl_free(p);
+}
+static void c_double_tiny(void) {
+    char *p = sl_malloc_noscan(5);
+    note_ptr(p);
+    sl_malloc_noscan(3);
+    sl_free(p);
+    sl_free(p);
+}
+static void c_double_after_sweep(void) {
+    /* Freed, swept (slot reclaimed), then freed again by another thread: caught at the
+     * next sweep of the span. */
+    void *p = sl_malloc(2048);
+    note_ptr(p);
+    sl_free(p);
+    for (int i = 0; i < 10; i++)
+        sl_malloc(2048); /* refill: the span is swept, p's slot is free again */
+    sl_thread_exit();    /* span back in the mcentral */
+    remote_ptr = p;
+    pthread_t t;
+    pthread_create(&t, NULL, remote_free, NULL);
+    pthread_join(t, NULL);
+    pthread_create(&t, NULL, remote_free, NULL); /* the second remote free of a free slot */
+    pthread_join(t, NULL);
+}
+
+static int foreign_target;
+static void c_foreign2(void) {
+    note_ptr(&foreign_target);
+    sl_free(&foreign_target);
+}
+
+int main(void) {
+    CHECK(sl_init(NULL) == 0);
+    ptrtext = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    /* Defined behaviour first. */
+    sl_free(NULL);
+    void *z1 = sl_malloc(0), *z2 = sl_malloc(0);
+    CHECK(z1 && z2 && z1 != z2);
+    sl_free(z1);
+    sl_free(z2);
+    errno = 0;
+    CHECK(sl_malloc(SIZE_MAX) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(sl_malloc((size_t)1 << 60) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(sl_calloc(SIZE_MAX / 2, 3) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(sl_calloc((size_t)1 << 33, (size_t)1 << 33) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(sl_aligned_alloc(3, 10) == NULL && errno == EINVAL);
+    void *ap = NULL;
+    CHECK(sl_posix_memalign(&ap, 3, 10) == EINVAL);
+    char *r = sl_malloc(10);
+    memcpy(r, "spanlab!!", 10);
+    r = sl_realloc(r, 5000);
+    CHECK(r && memcmp(r, "spanlab!!", 10) == 0);
+    r = sl_realloc(r, 200000);
+    CHECK(r && memcmp(r, "spanlab!!", 10) == 0);
+    r = sl_realloc(r, 3);
+    CHECK(r && memcmp(r, "spa", 3) == 0);
+    CHECK(sl_realloc(r, 0) == NULL); /* frees */
+    for (size_t al = 16; al <= ((size_t)1 << 20); al <<= 1) {
+        void *p = sl_aligned_alloc(al, 100);
+        CHECK_MSG(p && ((uintptr_t)p & (al - 1)) == 0, "aligned_alloc(%zu)", al);
+        sl_free(p);
+    }
+    CHECK(sl_init("no-such-variant") < 0);
+
+    printf("bad input, each in a child process:\n");
+    expect_abort("foreign pointer", c_foreign2, "invalid free");
+    expect_abort("static object", c_foreign, "not a pointer from spanlab");
+    expect_abort("interior pointer", c_interior, "interior pointer");
+    expect_abort("interior of large", c_interior_large, "interior pointer");
+    expect_abort("double free (owner)", c_double_local, "double free");
+    expect_abort("double free (remote)", c_double_remote, "double free");
+    expect_abort("double free (large)", c_double_large, "double free");
+    expect_abort("double free (tiny)", c_double_tiny, "double free");
+    expect_abort("double free (after sweep)", c_double_after_sweep, "double free");
+    return check_done("badinput");
+}

@@ -1,0 +1,176 @@
+/* Unit tests of the internals: the span bitmap scan and sweep, the page allocator, the
+ * page -> span map. Includes internal headers (jemalloc style: unit tests may). */
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "central.h"
+#include "check.h"
+#include "mcache.h"
+#include "mheap.h"
+#include "pagealloc.h"
+#include "span.h"
+#include "spanlab.h"
+
+static void test_span_bitmap(void) {
+    static sl_span_t s;
+    static char mem[8192 * 2];
+    unsigned sc = 35; /* 1408 B, 2 pages, 11 objects */
+    s.base = (uintptr_t)mem;
+    s.elemsize = sl_class_to_size[sc];
+    s.nelems = sl_class_to_nelems[sc];
+    s.alloc_cache = ~(uint64_t)0;
+    /* Allocate every slot in order, then no more. */
+    for (unsigned i = 0; i < s.nelems; i++)
+        CHECK(sl_span_next_free_index(&s) == i);
+    CHECK(sl_span_next_free_index(&s) == s.nelems);
+    /* Owner frees 2 and 7, a remote thread frees 4: the sweep reclaims exactly those. */
+    s.local_free[0] = (1u << 2) | (1u << 7);
+    atomic_store(&s.xfree_bits[0], 1u << 4);
+    CHECK(sl_span_sweep(&s) == 3);
+    CHECK(s.alloc_count == s.nelems - 3);
+    CHECK(s.needzero);
+    CHECK(sl_span_next_free_index(&s) == 2);
+    CHECK(sl_span_next_free_index(&s) == 4);
+    CHECK(sl_span_next_free_index(&s) == 7);
+    CHECK(sl_span_next_free_index(&s) == s.nelems);
+
+    /* A 1024-object span: windows of 64 are crossed correctly. */
+    static sl_span_t t;
+    static char mem8[8192];
+    t.base = (uintptr_t)mem8;
+    t.elemsize = 8;
+    t.nelems = 1024;
+    t.alloc_cache = ~(uint64_t)0;
+    unsigned ok = 1;
+    for (unsigned i = 0; i < 1024; i++)
+        ok &= sl_span_next_free_index(&t) == i;
+    CHECK(ok);
+    CHECK(sl_span_next_free_index(&t) == 1024);
+    for (unsigned w = 0; w < 16; w++)
+        atomic_store(&t.xfree_bits[w], (uint64_t)1 << (w * 3 % 64));
+    CHECK(sl_span_sweep(&t) == 16);
+    for (unsigned w = 0; w < 16; w++)
+        CHECK(sl_span_next_free_index(&t) == w * 64 + (w * 3 % 64));
+    CHECK(sl_span_next_free_index(&t) == 1024);
+}
+
+static void test_pagealloc(void) {
+    sl_pagealloc_t pa = {0};
+    uintptr_t base = (uintptr_t)1 << 40; /* never touched: the page allocator keeps bits only */
+    CHECK(sl_pagealloc_grow_locked(&pa, base, SL_ARENA_PAGES) == 0);
+    bool nz;
+    uintptr_t a = sl_pagealloc_alloc_locked(&pa, 1, 1, &nz);
+    CHECK(a == base && !nz); /* fresh pages are known zero */
+    uintptr_t b = sl_pagealloc_alloc_locked(&pa, 3, 1, &nz);
+    CHECK(b == base + SL_PAGE_SIZE);
+    uintptr_t c = sl_pagealloc_alloc_locked(&pa, 2, 4, &nz); /* 4-page aligned */
+    CHECK(c == base + 4 * SL_PAGE_SIZE);
+    sl_pagealloc_free_locked(&pa, b, 3);
+    uintptr_t d = sl_pagealloc_alloc_locked(&pa, 2, 1, &nz); /* first fit reuses the hole */
+    CHECK(d == base + SL_PAGE_SIZE && nz);                   /* dirty: it was used */
+    size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pa, &scav);
+    CHECK(free_pages == SL_ARENA_PAGES - 1 - 2 - 2);
+    CHECK(scav == free_pages - 1); /* page 3 is free and dirty */
+    uintptr_t big = sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz);
+    CHECK(big == 0); /* does not fit */
+    /* Scavenging takes the dirty free page. */
+    uintptr_t at;
+    size_t n = sl_pagealloc_scav_take_locked(&pa, 100, &at);
+    CHECK(n == 1 && at == base + 3 * SL_PAGE_SIZE);
+    sl_pagealloc_scav_done_locked(&pa, at, n);
+    sl_pagealloc_free_pages_locked(&pa, &scav);
+    CHECK(scav == SL_ARENA_PAGES - 5);
+    CHECK(sl_pagealloc_scav_take_locked(&pa, 100, &at) == 0);
+    /* Page cache blocks: the block holding the first free page, its free pages only. */
+    uint64_t fm, sm;
+    uintptr_t blk = sl_pagealloc_take_block_locked(&pa, &fm, &sm);
+    CHECK(blk == base);
+    CHECK(fm == ((~(uint64_t)0 << 6) | (1u << 3)) && sm == fm);
+    sl_pagealloc_return_block_locked(&pa, blk, fm, sm);
+    free_pages = sl_pagealloc_free_pages_locked(&pa, &scav);
+    CHECK(free_pages == SL_ARENA_PAGES - 5);
+}
+
+static void test_spanmap(void) {
+    void *p = sl_malloc(100);
+    sl_span_t *s = sl_spanmap_lookup((uintptr_t)p);
+    CHECK(s && (uintptr_t)p >= s->base && (uintptr_t)p < s->limit);
+    CHECK(sl_span_state(s) == SL_SPAN_CACHED);
+    void *big = sl_malloc(1 << 20);
+    sl_span_t *l = sl_spanmap_lookup((uintptr_t)big + 12345);
+    CHECK(l && l->base == (uintptr_t)big && sl_span_state(l) == SL_SPAN_LARGE);
+    int local;
+    CHECK(sl_spanmap_lookup((uintptr_t)&local) == NULL);
+    CHECK(sl_spanmap_lookup(~(uintptr_t)0) == NULL);
+    sl_free(big);
+    sl_free(p);
+}
+
+static void test_calloc_zero(void) {
+    /* Dirty a span, free everything, calloc from the same class must be zero. */
+    enum { N = 200 };
+    void *ps[N];
+    for (int i = 0; i < N; i++) {
+        ps[i] = sl_malloc(200);
+        memset(ps[i], 0xAB, 200);
+    }
+    for (int i = 0; i < N; i++)
+        sl_free(ps[i]);
+    int nonzero = 0;
+    for (int i = 0; i < N; i++) {
+        unsigned char *q = sl_calloc(1, 200);
+        for (int k = 0; k < 200; k++)
+            nonzero |= q[k];
+        ps[i] = q;
+    }
+    CHECK(nonzero == 0);
+    for (int i = 0; i < N; i++)
+        sl_free(ps[i]);
+    unsigned char *big = sl_calloc(1, 100000);
+    int nz = 0;
+    for (int k = 0; k < 100000; k++)
+        nz |= big[k];
+    CHECK(nz == 0);
+    sl_free(big);
+}
+
+static void test_tiny(void) {
+    /* Tiny objects are placed in shared 16-byte blocks and freed one by one. */
+    char *a = sl_malloc_noscan(4), *b = sl_malloc_noscan(4), *c = sl_malloc_noscan(8);
+    CHECK(b == a + 4);
+    CHECK(c == a + 8); /* 8-aligned */
+    CHECK(sl_usable_size(a) == 4);
+    sl_free(b);
+    sl_free(a);
+    sl_free(c);
+    char *d = sl_malloc_noscan(3);
+    CHECK(d != NULL);
+    sl_free(d);
+    void *x = sl_malloc_noscan(16); /* a whole block */
+    CHECK(sl_usable_size(x) == 16);
+    sl_free(x);
+    /* Churn: every object freed on its own; afterwards nothing leaks in the tiny class. */
+    enum { N = 20000 };
+    static void *ps[N];
+    for (int r = 0; r < 3; r++) {
+        for (int i = 0; i < N; i++)
+            ps[i] = sl_malloc_noscan((size_t)(i % 15) + 1);
+        for (int i = N - 1; i >= 0; i--)
+            sl_free(ps[i]);
+    }
+    sl_thread_exit();
+    struct sl_central_counters cc;
+    sl_central_counters(SL_TINY_SPAN_CLASS, &cc);
+    CHECK(cc.spans_cached == 0 && cc.spans_parked == 0);
+}
+
+int main(void) {
+    CHECK(sl_init(NULL) == 0);
+    test_span_bitmap();
+    test_pagealloc();
+    test_spanmap();
+    test_calloc_zero();
+    test_tiny();
+    return check_done("internals");
+}
