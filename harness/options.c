@@ -320,6 +320,14 @@ int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
                 return opts_fail("%s takes no value", name);
             continue;
         }
+        static const char *const with_value[] = {"--alloc",   "--workload", "--threads",
+                                                 "--seconds", "--repeat",   "--out",
+                                                 "--param",   "--rep",      "--result-fd"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            known |= strcmp(name, with_value[k]) == 0;
+        if (!known)
+            return opts_fail("unknown option '%s'", arg);
         if (!val) {
             if (i + 1 >= argc)
                 return opts_fail("%s needs a value", name);

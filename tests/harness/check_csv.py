@@ -1,0 +1,65 @@
+"""Checks that an slbench CSV is well formed: metadata lines first (with the keys
+results/README.md promises), one header, every row with as many fields as the header,
+the required columns, numeric fields numeric, and `# complete:` at the end.
+Usage: check_csv.py FILE.csv EXPECTED_ROWS"""
+import csv
+import sys
+
+REQUIRED_META = ["command", "git_revision", "host", "cpu_model", "cores", "compiler", "date",
+                 "kernel", "sampling_interval", "latency_clock", "complete"]
+REQUIRED_COLS = ["allocator", "variant", "workload", "threads", "rep", "seconds", "ops",
+                 "mops_per_s", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
+                 "lat_max_ns", "rss_peak_kib", "status", "cache_calls", "uncache_calls",
+                 "lock_waits", "cas_retries", "grace_periods"]
+NUMERIC = ["threads", "rep", "seconds", "ops", "mops_per_s", "lat_p50_ns", "lat_p90_ns",
+           "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib"]
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+path, want_rows = sys.argv[1], int(sys.argv[2])
+lines = open(path).read().splitlines()
+meta, body, seen_body = {}, [], False
+for i, line in enumerate(lines):
+    if line.startswith("#"):
+        if seen_body and not line.startswith("# complete:"):
+            fail(f"line {i + 1}: metadata after the header")
+        key, _, value = line[1:].strip().partition(":")
+        meta[key.strip()] = value.strip()
+    else:
+        seen_body = True
+        body.append(line)
+if not lines[-1].startswith("# complete:"):
+    fail("last line is not '# complete:'")
+for k in REQUIRED_META:
+    if k not in meta or not meta[k]:
+        fail(f"metadata '{k}' missing")
+reader = list(csv.reader(body))
+header, rows = reader[0], reader[1:]
+for c in REQUIRED_COLS:
+    if c not in header:
+        fail(f"column '{c}' missing")
+if len(rows) != want_rows:
+    fail(f"{len(rows)} rows, want {want_rows}")
+for n, r in enumerate(rows):
+    if len(r) != len(header):
+        fail(f"row {n}: {len(r)} fields, header has {len(header)}")
+    d = dict(zip(header, r))
+    if d["status"] != "ok":
+        fail(f"row {n}: status {d['status']}")
+    for c in NUMERIC:
+        try:
+            float(d[c])
+        except ValueError:
+            fail(f"row {n}: {c}='{d[c]}' is not a number")
+    if float(d["ops"]) <= 0 or float(d["mops_per_s"]) <= 0:
+        fail(f"row {n}: no ops")
+    if not float(d["lat_p50_ns"]) <= float(d["lat_p99_ns"]) <= float(d["lat_max_ns"]):
+        fail(f"row {n}: percentiles out of order")
+    spanlab = d["allocator"] == "spanlab"
+    if spanlab != (d["cache_calls"] != ""):
+        fail(f"row {n}: central counters must be filled exactly for spanlab rows")
+print(f"csv ok: {len(rows)} rows, {len(header)} columns")

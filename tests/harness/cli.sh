@@ -1,0 +1,51 @@
+#!/bin/sh
+# slbench option parsing: every bad input exits 2 with a message and runs nothing;
+# --list works. Usage: cli.sh path/to/slbench
+set -u
+SLBENCH=$1
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail=0
+
+expect() { # expect CODE PATTERN ARGS...
+    code=$1 pattern=$2
+    shift 2
+    "$SLBENCH" --out "$TMP/x.csv" "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    if [ "$got" != "$code" ] || ! grep -qi -- "$pattern" "$TMP/err" "$TMP/out"; then
+        echo "FAIL: slbench $* -> exit $got (want $code, message /$pattern/)"
+        sed 's/^/    /' "$TMP/err"
+        fail=1
+    fi
+    if [ "$code" = 2 ] && [ -e "$TMP/x.csv" -o -e "$TMP/x.csv.partial" ]; then
+        echo "FAIL: slbench $* wrote a CSV before rejecting its options"
+        fail=1
+    fi
+}
+
+expect 0 "threadtest" --list
+expect 0 "spanlab:" --list
+expect 2 "unknown option" --bogus
+expect 2 "unexpected argument" stray
+expect 2 "unknown workload" --workload nosuch
+expect 2 "unknown workload" --workload threadtest,nosuch
+expect 2 "unknown spanlab variant" --alloc spanlab:nosuch
+expect 2 "unknown allocator" --alloc hoard
+expect 2 "thread" --threads 0
+expect 2 "thread" --threads 4-2
+expect 2 "thread" --threads 1,x
+expect 2 "thread" --threads 100000
+expect 2 "seconds" --seconds 0
+expect 2 "seconds" --seconds -1
+expect 2 "seconds" --seconds abc
+expect 2 "repeat" --repeat 0
+expect 2 "needs a value" --seconds
+expect 2 "no selected workload" --workload larson --param nosuch=1
+expect 2 "no selected workload" --workload larson --param batch=10
+expect 2 "must be" --workload threadtest --param batch=0
+expect 2 "not an integer" --workload threadtest --param batch=ten
+expect 2 "KEY=VALUE" --param batch
+expect 2 "unknown workload" --param nosuch.batch=3
+expect 2 "sample" --param sample=-1
+expect 2 "takes no value" --pin=yes
+exit $fail
