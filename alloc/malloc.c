@@ -26,7 +26,6 @@ static inline void *alloc_fast(unsigned spc, bool zero, sl_span_t **span_out) {
         if (idx < s->nelems && (fi % 64 != 0 || fi == s->nelems)) {
             s->alloc_cache = (cache >> t) >> 1;
             s->freeindex = (uint16_t)fi;
-            s->alloc_count++;
             void *p = sl_span_obj(s, idx);
             if (zero && s->needzero)
                 memset(p, 0, s->elemsize);
@@ -135,26 +134,29 @@ static void free_remote(sl_span_t *s, unsigned idx) {
         sl_central_note_free_remote(s);
 }
 
-void sl_free_slot(sl_span_t *s, unsigned idx) {
-    sl_mcache_t *c = sl_tls_mcache;
-    if (c->alloc[s->spanclass] != s) {
-        free_remote(s, idx);
-        return;
-    }
+/* Owner-local free: the span is this thread's cached span of its class, so the
+ * owner-only fields are ours (no atomics). The slot comes back at the next sweep. */
+static inline void free_local(sl_span_t *s, unsigned idx) {
     unsigned w = idx / 64;
     uint64_t bit = (uint64_t)1 << (idx % 64);
     bool allocated = idx < s->freeindex || (s->alloc_bits[w] & bit);
-    if (!allocated || (s->local_free[w] & bit))
+    if (__builtin_expect(!allocated || (s->local_free[w] & bit), 0))
         sl_report_bad("double free of %p", sl_span_obj(s, idx));
     s->local_free[w] |= bit;
-    s->alloc_count--;
+}
+
+void sl_free_slot(sl_span_t *s, unsigned idx) {
+    if (sl_tls_mcache->alloc[s->spanclass] == s)
+        free_local(s, idx);
+    else
+        free_remote(s, idx);
 }
 
 static _Noreturn void bad_pointer(const void *p, const char *why) {
     sl_report_bad("invalid free of %p: %s", p, why);
 }
 
-static void free_slow(sl_span_t *s, uintptr_t a) {
+static __attribute__((noinline)) void free_slow(sl_span_t *s, uintptr_t a) {
     uint32_t st = sl_span_state(s);
     if (st == SL_SPAN_LARGE) {
         if (a != s->base)
@@ -180,22 +182,23 @@ static void free_slow(sl_span_t *s, uintptr_t a) {
     sl_free_slot(s, idx);
 }
 
+static __attribute__((noinline)) void free_unknown(void *p) {
+    if (!p || sl_bootstrap_owns(p))
+        return; /* free(NULL); the bootstrap arena is never reused */
+    bad_pointer(p, "not a pointer from spanlab");
+}
+
 void sl_free(void *p) {
-    if (!p)
-        return;
     uintptr_t a = (uintptr_t)p;
     sl_span_t *s = sl_spanmap_lookup(a);
     if (__builtin_expect(!s, 0)) {
-        if (sl_bootstrap_owns(p))
-            return; /* the bootstrap arena is never reused */
-        bad_pointer(p, "not a pointer from spanlab");
+        free_unknown(p);
+        return;
     }
-    /* Owner-local fast path: the span is this thread's cached span of its class, so the
-     * owner-only fields are ours (no atomics). */
     if (sl_tls_mcache->alloc[s->spanclass] == s && s->spanclass != SL_TINY_SPAN_CLASS) {
         unsigned idx = object_index(s, a);
         if (__builtin_expect(a == (uintptr_t)sl_span_obj(s, idx) && a < s->limit, 1)) {
-            sl_free_slot(s, idx);
+            free_local(s, idx);
             return;
         }
     }

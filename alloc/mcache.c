@@ -81,7 +81,6 @@ void *sl_mcache_alloc_slow(unsigned spc, bool *needzero) {
                  spc);
     sl_scavenger_start(); /* no-op once running; here no lock is held */
 got:
-    s->alloc_count++;
     *needzero = s->needzero;
     return sl_span_obj(s, idx);
 }

@@ -41,7 +41,7 @@ struct sl_span {
 
     /* Owner-only: read and written only by the thread that owns the span (see xstate). */
     uint16_t freeindex;                 /* slots below it count as allocated */
-    uint16_t alloc_count;               /* objects in use, exact after a sweep */
+    uint16_t alloc_count;               /* objects in use; computed by each sweep */
     uint64_t alloc_cache;               /* ~alloc_bits window from freeindex; 1 = free */
     uint64_t alloc_bits[SL_SPAN_WORDS]; /* 1 = allocated before the last sweep */
     uint64_t local_free[SL_SPAN_WORDS]; /* frees by the owning thread since the last sweep */
