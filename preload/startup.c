@@ -1,0 +1,107 @@
+/* Start-up and exit of libspanlab-preload.so: the variant is fixed from $SPANLAB_CENTRAL
+ * before the program's own constructors run (an unknown name lists the known ones and
+ * aborts), and $SPANLAB_STATS=1 prints a two-line summary of sl_stats() at exit.
+ * Allocations that come before this constructor (the loader, libc) are served by spanlab's
+ * lazy initialisation, which reads the same variable.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "central.h"
+#include "preload.h"
+#include "spanlab.h"
+
+/* Written once by the constructor, read by the destructor. */
+static bool preload_stats_on;
+static int preload_stats_fd = STDERR_FILENO; /* a copy: coreutils close fd 2 before exit */
+
+/* One line on fd from a fixed buffer: no malloc, no stdio locks. */
+__attribute__((format(printf, 2, 3))) static void preload_say(int fd, const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof buf - 2)
+        n = (int)sizeof buf - 2;
+    buf[n++] = '\n';
+    for (size_t off = 0; off < (size_t)n;) {
+        ssize_t w = write(fd, buf + off, (size_t)n - off);
+        if (w <= 0)
+            return;
+        off += (size_t)w;
+    }
+}
+
+static _Noreturn void preload_unknown_variant(const char *want) {
+    char known[512];
+    size_t len = 0;
+    known[0] = '\0';
+    for (const sl_central_ops_t *const *v = sl_variant_list(); *v != NULL; v++) {
+        int n = snprintf(known + len, sizeof known - len, "%s%s", len ? " " : "", (*v)->name);
+        if (n < 0 || (size_t)n >= sizeof known - len)
+            break;
+        len += (size_t)n;
+    }
+    preload_say(STDERR_FILENO,
+                "spanlab: SPANLAB_CENTRAL=%s is not a known variant; known variants: %s", want,
+                known);
+    abort();
+}
+
+__attribute__((constructor(101))) static void preload_start(void) {
+    const char *want = getenv("SPANLAB_CENTRAL");
+    int rc = sl_init(NULL); /* may already have run lazily: then the variant is fixed */
+    const char *have = sl_variant();
+    if (want != NULL && *want != '\0' && (have == NULL || strcmp(want, have) != 0))
+        preload_unknown_variant(want);
+    if (have == NULL) {
+        preload_say(STDERR_FILENO, "spanlab: initialisation failed (%s)", strerror(-rc));
+        abort();
+    }
+    const char *stats = getenv("SPANLAB_STATS");
+    preload_stats_on = stats != NULL && strcmp(stats, "1") == 0;
+    if (preload_stats_on) {
+        int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
+        if (fd >= 0)
+            preload_stats_fd = fd;
+    }
+}
+
+/* Bytes as MiB with one decimal, without floating point in the allocator. */
+#define PRELOAD_MIB(x)  (size_t)((x) >> 20), (size_t)((((x) & ((1u << 20) - 1)) * 10) >> 20)
+#define PRELOAD_MIB_FMT "%zu.%zuMiB"
+#define PRELOAD_U64(x)  ((unsigned long long)(x))
+
+__attribute__((destructor)) static void preload_stats_at_exit(void) {
+    if (!preload_stats_on)
+        return;
+    struct sl_stats st;
+    sl_stats(&st);
+    const struct sl_central_counters *c = &st.central;
+    long pid = (long)getpid();
+    preload_say(preload_stats_fd,
+                "spanlab[%ld]: variant=%s mapped=" PRELOAD_MIB_FMT " inuse=" PRELOAD_MIB_FMT
+                " free=" PRELOAD_MIB_FMT " released=" PRELOAD_MIB_FMT
+                " spans_small=%zu spans_large=%zu large_inuse=" PRELOAD_MIB_FMT " scavenges=%llu",
+                pid, sl_variant(), PRELOAD_MIB(st.heap_mapped), PRELOAD_MIB(st.heap_inuse),
+                PRELOAD_MIB(st.heap_free), PRELOAD_MIB(st.heap_released), st.spans_small,
+                st.spans_large, PRELOAD_MIB(st.large_inuse), PRELOAD_U64(st.scavenges));
+    preload_say(preload_stats_fd,
+                "spanlab[%ld]: central cache=%llu uncache=%llu put_available=%llu grown=%llu "
+                "returned=%llu available=%llu parked=%llu cached=%llu lock_waits=%llu "
+                "cas_retries=%llu grace_periods=%llu",
+                pid, PRELOAD_U64(c->cache_calls), PRELOAD_U64(c->uncache_calls),
+                PRELOAD_U64(c->put_available_calls), PRELOAD_U64(c->spans_grown),
+                PRELOAD_U64(c->spans_returned), PRELOAD_U64(c->spans_available),
+                PRELOAD_U64(c->spans_parked), PRELOAD_U64(c->spans_cached),
+                PRELOAD_U64(c->lock_waits), PRELOAD_U64(c->cas_retries),
+                PRELOAD_U64(c->grace_periods));
+}

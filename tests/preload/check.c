@@ -1,0 +1,399 @@
+/* Behaviour of the interposed malloc family, run with and without libspanlab-preload.so:
+ *   check api       C and glibc semantics: alignment, zeroing, realloc, errno, aligned forms
+ *   check threads   thousands of short threads (with remote frees) keep RSS flat
+ *   check <bad>     a bad or double free, which must abort with one line naming the pointer
+ * Every line on stdout is the same under glibc and spanlab, so the driver compares them.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            fprintf(stderr, "check.c:%d: %s: ", __LINE__, #cond);                                  \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
+    } while (0)
+
+/* Sizes the compiler cannot see, so that it does not warn about the impossible requests
+ * that these checks make on purpose. */
+static volatile size_t opaque_size;
+static size_t hide(size_t n) {
+    opaque_size = n;
+    return opaque_size;
+}
+
+static bool aligned(const void *p, size_t a) {
+    return ((uintptr_t)p & (a - 1)) == 0;
+}
+
+/* The alignment C promises a request of n bytes: 16 from 16 bytes on, else the largest
+ * power of two not above n (what any object of that size can need), at most 16. */
+static size_t c_align(size_t n) {
+    if (n >= 16)
+        return 16;
+    size_t a = 1;
+    while (a * 2 <= n)
+        a *= 2;
+    return a;
+}
+
+/* Allocated before main: the loader and libc have already used malloc by now. */
+static void *early;
+__attribute__((constructor)) static void check_early(void) {
+    early = malloc(100);
+    memset(early, 0x5a, 100);
+}
+
+static void check_plain(void) {
+    static void *keep[5000];
+    for (size_t n = 0; n < 5000; n++) {
+        unsigned char *p = malloc(n);
+        CHECK(p != NULL, "malloc(%zu)", n);
+        CHECK(aligned(p, c_align(n)), "malloc(%zu) = %p", n, (void *)p);
+        CHECK(malloc_usable_size(p) >= n, "usable %zu < %zu", malloc_usable_size(p), n);
+        memset(p, (int)(n & 0xff), n);
+        keep[n] = p;
+    }
+    for (size_t n = 0; n < 5000; n++) {
+        unsigned char *p = keep[n];
+        for (size_t i = 0; i < n; i++)
+            if (p[i] != (unsigned char)(n & 0xff)) {
+                CHECK(0, "malloc(%zu) block %p overwritten at %zu", n, (void *)p, i);
+                break;
+            }
+        free(p);
+    }
+    /* malloc(0): a unique pointer that free takes. */
+    void *z1 = malloc(0), *z2 = malloc(0);
+    CHECK(z1 != NULL && z2 != NULL && z1 != z2, "malloc(0) %p %p", z1, z2);
+    free(z1);
+    free(z2);
+    free(NULL);
+    /* Large and huge. */
+    size_t big[] = {32768, 32769, 65536, 1 << 20, (1 << 20) + 1, 50u << 20};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        unsigned char *p = malloc(big[i]);
+        CHECK(p != NULL && aligned(p, 16), "malloc(%zu) = %p", big[i], (void *)p);
+        p[0] = 1;
+        p[big[i] - 1] = 2;
+        free(p);
+    }
+    errno = 0;
+    CHECK(malloc(hide(SIZE_MAX - 4096)) == NULL && errno == ENOMEM, "huge malloc errno %d", errno);
+    errno = 0;
+    CHECK(malloc(hide((size_t)1 << 62)) == NULL && errno == ENOMEM, "2^62 malloc errno %d", errno);
+    CHECK(((unsigned char *)early)[99] == 0x5a, "pre-main block lost");
+    free(early);
+    printf("plain ok\n");
+}
+
+static void check_calloc(void) {
+    /* Dirty memory first, so that reuse must be zeroed. */
+    for (int round = 0; round < 3; round++) {
+        void *dirty[300];
+        for (int i = 0; i < 300; i++) {
+            dirty[i] = malloc((size_t)(i * 37 % 3000) + 1);
+            memset(dirty[i], 0xff, (size_t)(i * 37 % 3000) + 1);
+        }
+        for (int i = 0; i < 300; i++)
+            free(dirty[i]);
+        for (size_t n = 1; n < 3000; n += 7) {
+            unsigned char *p = calloc(n, 3);
+            CHECK(p != NULL && aligned(p, c_align(n * 3)), "calloc(%zu, 3) = %p", n, (void *)p);
+            for (size_t i = 0; i < n * 3; i++)
+                if (p[i] != 0) {
+                    CHECK(0, "calloc(%zu, 3) not zero at %zu", n, i);
+                    break;
+                }
+            free(p);
+        }
+    }
+    unsigned char *p = calloc(1, 3u << 20);
+    CHECK(p != NULL && p[0] == 0 && p[(3u << 20) - 1] == 0, "large calloc");
+    free(p);
+    errno = 0;
+    CHECK(calloc(hide(SIZE_MAX / 2), 3) == NULL && errno == ENOMEM, "calloc overflow errno %d",
+          errno);
+    errno = 0;
+    CHECK(calloc(hide((size_t)1 << 40), (size_t)1 << 30) == NULL && errno == ENOMEM,
+          "calloc overflow 2 errno %d", errno);
+    printf("calloc ok\n");
+}
+
+static void check_realloc(void) {
+    size_t sizes[] = {1, 7, 8, 9, 16, 17, 24, 25, 100, 1000, 4000, 32768, 40000, 300000, 64, 3};
+    unsigned char *p = NULL;
+    size_t have = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        p = realloc(p, n);
+        CHECK(p != NULL && aligned(p, c_align(n)), "realloc(.., %zu) = %p", n, (void *)p);
+        for (size_t j = 0; j < (have < n ? have : n); j++)
+            if (p[j] != (unsigned char)(j * 7)) {
+                CHECK(0, "realloc to %zu lost byte %zu", n, j);
+                break;
+            }
+        for (size_t j = 0; j < n; j++)
+            p[j] = (unsigned char)(j * 7);
+        have = n;
+    }
+    free(p);
+    p = realloc(NULL, 50);
+    CHECK(p != NULL, "realloc(NULL, 50)");
+    free(p);
+    /* reallocarray: overflow is ENOMEM and leaves the block alone. */
+    p = reallocarray(NULL, 10, 10);
+    CHECK(p != NULL, "reallocarray(NULL, 10, 10)");
+    p[99] = 42;
+    errno = 0;
+    unsigned char *q = reallocarray(p, hide(SIZE_MAX / 4), 8);
+    CHECK(q == NULL && errno == ENOMEM, "reallocarray errno %d", errno);
+    if (q == NULL) { /* a failed reallocarray keeps the block */
+        CHECK(p[99] == 42, "reallocarray failure touched the block");
+        q = reallocarray(p, 20, 10);
+        CHECK(q != NULL && q[99] == 42, "reallocarray grow");
+    }
+    free(q);
+    errno = 0;
+    p = malloc(10);
+    q = realloc(p, hide(SIZE_MAX - 4096));
+    CHECK(q == NULL && errno == ENOMEM, "huge realloc errno %d", errno);
+    if (q == NULL)
+        free(p); /* a failed realloc keeps the block */
+    printf("realloc ok\n");
+}
+
+static void check_aligned(void) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t sizes[] = {0, 1, 8, 16, 17, 24, 100, 4096, 5000, 40000, 1 << 20};
+    for (size_t a = 1; a <= ((size_t)1 << 20); a <<= 1) {
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            size_t n = sizes[i];
+            size_t want = a > c_align(n) ? a : c_align(n);
+            void *p = memalign(a, n);
+            CHECK(p != NULL && aligned(p, want), "memalign(%zu, %zu) = %p", a, n, p);
+            if (p != NULL)
+                memset(p, 1, n);
+            free(p);
+            p = aligned_alloc(a, n);
+            CHECK(p != NULL && aligned(p, want), "aligned_alloc(%zu, %zu) = %p", a, n, p);
+            free(p);
+            if (a >= sizeof(void *)) {
+                p = NULL;
+                int rc = posix_memalign(&p, a, n);
+                CHECK(rc == 0 && aligned(p, want), "posix_memalign(%zu, %zu) = %d %p", a, n, rc, p);
+                if (p != NULL)
+                    memset(p, 2, n);
+                free(p);
+            }
+        }
+    }
+    void *p = (void *)&p;
+    CHECK(posix_memalign(&p, 24, 10) == EINVAL && p == (void *)&p, "posix_memalign(24)");
+    CHECK(posix_memalign(&p, 4, 10) == EINVAL, "posix_memalign(4)");
+    CHECK(posix_memalign(&p, 0, 10) == EINVAL, "posix_memalign(0)");
+    errno = 0;
+    CHECK(posix_memalign(&p, 64, hide(SIZE_MAX - 4096)) == ENOMEM, "posix_memalign huge");
+    /* memalign rounds a bad alignment up (glibc); the block is at least that aligned. */
+    p = memalign(48, 100);
+    CHECK(p != NULL && aligned(p, 64), "memalign(48) = %p", p);
+    free(p);
+    p = valloc(100);
+    CHECK(p != NULL && aligned(p, page) && malloc_usable_size(p) >= 100, "valloc = %p", p);
+    free(p);
+    p = pvalloc(100);
+    CHECK(p != NULL && aligned(p, page) && malloc_usable_size(p) >= page, "pvalloc = %p", p);
+    free(p);
+    p = pvalloc(0);
+    CHECK(p != NULL && aligned(p, page), "pvalloc(0) = %p", p);
+    free(p);
+    CHECK(malloc_usable_size(NULL) == 0, "malloc_usable_size(NULL)");
+    printf("aligned ok\n");
+}
+
+/* Blocks made by one thread and freed by another, in both directions. */
+#define XTHREADS 4
+#define XBLOCKS  20000
+static void *xblocks[XTHREADS][XBLOCKS];
+
+static void *xthread_make(void *arg) {
+    void **mine = arg;
+    for (int i = 0; i < XBLOCKS; i++) {
+        size_t n = (size_t)(i * 131 % 2048) + 1;
+        mine[i] = malloc(n);
+        memset(mine[i], i & 0xff, n);
+    }
+    return NULL;
+}
+
+static void *xthread_free(void *arg) {
+    void **theirs = arg;
+    for (int i = 0; i < XBLOCKS; i++) {
+        unsigned char *p = theirs[i];
+        if (p[0] != (unsigned char)(i & 0xff))
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+static void check_cross_thread(void) {
+    for (int round = 0; round < 3; round++) {
+        pthread_t t[XTHREADS];
+        for (int i = 0; i < XTHREADS; i++)
+            pthread_create(&t[i], NULL, xthread_make, xblocks[i]);
+        for (int i = 0; i < XTHREADS; i++)
+            pthread_join(t[i], NULL);
+        for (int i = 0; i < XTHREADS; i++)
+            pthread_create(&t[i], NULL, xthread_free, xblocks[(i + 1) % XTHREADS]);
+        for (int i = 0; i < XTHREADS; i++) {
+            void *bad;
+            pthread_join(t[i], &bad);
+            CHECK(bad == NULL, "cross-thread block %p corrupted", bad);
+        }
+    }
+    printf("cross-thread ok\n");
+}
+
+/* The variant in use, when a spanlab library serves this process. */
+static void check_identity(void) {
+    const char *(*variant)(void);
+    *(void **)&variant = dlsym(RTLD_DEFAULT, "sl_variant"); /* POSIX's idiom for dlsym */
+    const char *want = getenv("SPANLAB_CENTRAL");
+    if (variant != NULL && want != NULL)
+        CHECK(strcmp(variant(), want) == 0, "serving variant %s, asked for %s", variant(), want);
+    if (getenv("LD_PRELOAD") != NULL && strstr(getenv("LD_PRELOAD"), "spanlab") != NULL)
+        CHECK(variant != NULL, "LD_PRELOAD names spanlab but sl_variant is not found");
+    /* cfree: glibc has only a compatibility version, which dlsym does not return; the
+     * preload library defines a plain one for old binaries. */
+    void (*cfree_fn)(void *);
+    *(void **)&cfree_fn = dlsym(RTLD_DEFAULT, "cfree");
+    if (cfree_fn != NULL)
+        cfree_fn(malloc(10));
+    printf("identity ok\n");
+}
+
+/* --- thread churn ------------------------------------------------------------------- */
+
+static size_t rss_kib(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (f == NULL || fscanf(f, "%lu %lu", &size, &resident) != 2)
+        resident = 0;
+    if (f != NULL)
+        fclose(f);
+    return resident * ((size_t)sysconf(_SC_PAGESIZE) / 1024);
+}
+
+#define CHURN_BATCH  8
+#define CHURN_BLOCKS 48
+
+struct churn {
+    void *handoff[CHURN_BLOCKS]; /* freed by the main thread after the join (remote) */
+};
+
+static void *churn_thread(void *arg) {
+    struct churn *c = arg;
+    void *local[CHURN_BLOCKS];
+    for (int i = 0; i < CHURN_BLOCKS; i++) {
+        size_t n = (size_t)1 << (i % 16); /* 1 B .. 32 KiB: most size classes */
+        n += (size_t)i * 3;
+        local[i] = malloc(n);
+        memset(local[i], 1, n < 64 ? n : 64);
+        c->handoff[i] = malloc(n / 2 + 1);
+    }
+    for (int i = 0; i < CHURN_BLOCKS; i++)
+        free(local[i]);
+    return NULL;
+}
+
+static int check_threads(long nthreads) {
+    struct churn c[CHURN_BATCH];
+    size_t rss_warm = 0;
+    long started = 0;
+    for (long batch = 0; started < nthreads; batch++) {
+        pthread_t t[CHURN_BATCH];
+        for (int i = 0; i < CHURN_BATCH; i++)
+            if (pthread_create(&t[i], NULL, churn_thread, &c[i]) != 0) {
+                fprintf(stderr, "pthread_create failed\n");
+                return 1;
+            }
+        for (int i = 0; i < CHURN_BATCH; i++) {
+            pthread_join(t[i], NULL);
+            for (int j = 0; j < CHURN_BLOCKS; j++)
+                free(c[i].handoff[j]);
+        }
+        started += CHURN_BATCH;
+        if (started == 400)
+            rss_warm = rss_kib();
+    }
+    size_t rss_end = rss_kib();
+    /* Without the exit-time flush every thread strands about one span per size class it
+     * touched (~0.3 MiB); 16 MiB of slack over thousands of threads is still "flat". */
+    fprintf(stderr, "threads: %ld threads, RSS %zu KiB after 400, %zu KiB at the end\n", started,
+            rss_warm, rss_end);
+    CHECK(rss_end <= rss_warm + 16 * 1024, "RSS grew from %zu KiB to %zu KiB", rss_warm, rss_end);
+    printf("threads ok\n");
+    return failures != 0;
+}
+
+/* --- bad frees: each must abort ------------------------------------------------------ */
+
+static long static_word[8];
+
+static int bad_free(const char *mode, long *stack_word) {
+    void *victim;
+    if (strcmp(mode, "double-small") == 0) {
+        victim = malloc(64);
+        free(victim);
+    } else if (strcmp(mode, "double-large") == 0) {
+        victim = malloc(1 << 20);
+        free(victim);
+    } else if (strcmp(mode, "interior") == 0) {
+        victim = (char *)malloc(64) + 8;
+    } else if (strcmp(mode, "interior-large") == 0) {
+        victim = (char *)malloc(1 << 20) + 4096;
+    } else if (strcmp(mode, "static") == 0) {
+        victim = &static_word[3];
+    } else if (strcmp(mode, "stack") == 0) {
+        victim = stack_word;
+    } else {
+        fprintf(stderr, "check: unknown mode %s\n", mode);
+        return 2;
+    }
+    printf("%p\n", victim);
+    fflush(stdout);
+    free(victim);
+    printf("survived\n");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "api";
+    if (strcmp(mode, "api") == 0) {
+        check_plain();
+        check_calloc();
+        check_realloc();
+        check_aligned();
+        check_cross_thread();
+        check_identity();
+        return failures != 0;
+    }
+    if (strcmp(mode, "threads") == 0)
+        return check_threads(argc > 2 ? atol(argv[2]) : 4000);
+    long word = 0;
+    return bad_free(mode, &word);
+}
