@@ -2,4 +2,10 @@
 # table in variants/registry.c; the conformance suite picks it up from the registry.
 set(SL_VARIANT_SOURCES
     variants/registry.c
-    variants/mutex.c)
+    variants/mutex.c
+    variants/spin.c
+    variants/ckstack.c
+    variants/ckstack_ops.c)
+# ckstack_ops.c holds every call into ck_stack: CK's cmpxchg16b is inline asm TSan cannot
+# see, so it stays uninstrumented and ckstack.c annotates the hand-offs (libs-tsan.md 3.2).
+set_source_files_properties(variants/ckstack_ops.c PROPERTIES COMPILE_OPTIONS -fno-sanitize=thread)

@@ -1,0 +1,888 @@
+/* Conformance suite for one mcentral variant: `test_conformance <variant> [phase...]`.
+ * Registered once per variant in variants/registry.c (tests/variants.cmake). It drives the
+ * common layer (sl_central_cache / sl_central_uncache / sl_free) directly and through the
+ * allocator, and checks span ownership, the full -> parked -> available edge, ABA
+ * resistance and counter conservation. Sizes from the environment:
+ *   SL_CONF_THREADS (8)  worker threads per phase
+ *   SL_CONF_ITERS (20000) operations per worker per phase (a phase also stops at ...)
+ *   SL_CONF_SECONDS (1)  ... this many seconds (a decimal fraction is fine)
+ *   SL_CONF_ROUNDS (300) rounds of the parked-span edge test
+ * Phases: owner basic central park aba payload churn (default: all, in this order).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "central.h"
+#include "spanlab.h"
+
+static const char *variant;
+static unsigned conf_threads, conf_rounds;
+static unsigned long conf_iters;
+static double conf_seconds;
+
+#define FAIL(...) conf_fail(__LINE__, __VA_ARGS__)
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            FAIL(__VA_ARGS__);                                                                     \
+    } while (0)
+
+__attribute__((format(printf, 2, 3), noreturn)) static void conf_fail(int line, const char *fmt,
+                                                                      ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "FAIL [%s] test_conformance.c:%d: %s\n", variant, line, buf);
+    fflush(stderr);
+    _exit(1);
+}
+
+static unsigned long env_ulong(const char *name, unsigned long dflt) {
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(v, &end, 10);
+    if (errno || *end || x == 0) {
+        fprintf(stderr, "test_conformance: bad %s=%s\n", name, v);
+        exit(2);
+    }
+    return x;
+}
+
+static double env_double(const char *name, double dflt) {
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    char *end;
+    double x = strtod(v, &end);
+    if (*end || !(x > 0)) {
+        fprintf(stderr, "test_conformance: bad %s=%s\n", name, v);
+        exit(2);
+    }
+    return x;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng_next(uint64_t *x) { /* xorshift64* */
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    return *x * 0x2545F4914F6CDD1DULL;
+}
+
+/* A cache identity for sl_central_cache: the address of a thread-local byte is unique among
+ * live threads and never equals a real mcache's owner value. */
+static __thread char owner_token;
+static uintptr_t my_owner(void) {
+    return (uintptr_t)&owner_token;
+}
+
+static void run_threads(unsigned n, void *(*fn)(void *), void *args, size_t argsize) {
+    pthread_t *t = calloc(n, sizeof *t);
+    CHECK(t != NULL, "calloc");
+    for (unsigned i = 0; i < n; i++)
+        CHECK(pthread_create(&t[i], NULL, fn, (char *)args + i * argsize) == 0, "pthread_create");
+    for (unsigned i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    free(t);
+}
+
+/* --- Counter conservation ------------------------------------------------------------- */
+
+/* At quiescence, per class: grown - returned == cached + available + parked, and the
+ * variant's available count equals the one derived from the common counters. */
+static void check_conservation(const char *when) {
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        struct sl_central_counters c;
+        sl_central_counters((int)spc, &c);
+        uint64_t lhs = c.spans_grown - c.spans_returned;
+        uint64_t rhs = c.spans_cached + c.spans_available + c.spans_parked;
+#ifndef SL_TSAN_CANARY /* the canary build races on purpose; its counts may drift */
+        CHECK(lhs == rhs,
+              "%s: class %u: grown %llu - returned %llu != cached %llu + available %llu + "
+              "parked %llu",
+              when, spc, (unsigned long long)c.spans_grown, (unsigned long long)c.spans_returned,
+              (unsigned long long)c.spans_cached, (unsigned long long)c.spans_available,
+              (unsigned long long)c.spans_parked);
+        uint64_t derived = sl_central_available_derived(spc);
+        CHECK(derived == c.spans_available,
+              "%s: class %u: variant says %llu spans available, common counters say %llu", when,
+              spc, (unsigned long long)c.spans_available, (unsigned long long)derived);
+#else
+        (void)lhs, (void)rhs;
+#endif
+    }
+}
+
+/* --- Independent ownership tags --------------------------------------------------------- */
+
+/* span -> the test thread that holds it (0 = none), open addressing; keys never removed. */
+#define TAG_SLOTS (1u << 16)
+static struct {
+    _Atomic(sl_span_t *) key;
+    _Atomic uintptr_t holder;
+} tags[TAG_SLOTS];
+
+static _Atomic uintptr_t *tag_slot(sl_span_t *s) {
+    unsigned h = (unsigned)(((uintptr_t)s >> 6) * 0x9E3779B1u) & (TAG_SLOTS - 1);
+    for (unsigned i = 0; i < TAG_SLOTS; i++, h = (h + 1) & (TAG_SLOTS - 1)) {
+        sl_span_t *k = atomic_load(&tags[h].key);
+        if (k == NULL) {
+            sl_span_t *none = NULL;
+            if (atomic_compare_exchange_strong(&tags[h].key, &none, s))
+                return &tags[h].holder;
+            k = none;
+        }
+        if (k == s)
+            return &tags[h].holder;
+    }
+    FAIL("ownership tag table full");
+}
+
+/* We just got s from sl_central_cache: nobody else may hold it. */
+static void tag_take(sl_span_t *s, unsigned spc) {
+    uintptr_t me = my_owner(), none = 0;
+    CHECK(s->spanclass == spc, "span %p of class %u served for class %u", (void *)s, s->spanclass,
+          spc);
+    CHECK(sl_span_state(s) == SL_SPAN_CACHED, "span %p state %u after cache, want CACHED",
+          (void *)s, sl_span_state(s));
+    CHECK(atomic_load(&s->xowner) == me, "span %p xowner %#lx, want %#lx", (void *)s,
+          (unsigned long)atomic_load(&s->xowner), (unsigned long)me);
+    _Atomic uintptr_t *h = tag_slot(s);
+    if (!atomic_compare_exchange_strong(h, &none, me))
+        FAIL("span %p handed to %#lx while %#lx still holds it", (void *)s, (unsigned long)me,
+             (unsigned long)none);
+}
+
+/* We are about to give s back. */
+static void tag_drop(sl_span_t *s) {
+    uintptr_t me = my_owner();
+    _Atomic uintptr_t *h = tag_slot(s);
+    uintptr_t cur = me;
+    if (!atomic_compare_exchange_strong(h, &cur, 0))
+        FAIL("span %p: tag says %#lx holds it, not %#lx", (void *)s, (unsigned long)cur,
+             (unsigned long)me);
+}
+
+/* Owner-only helpers: make the span look partly used or all free to the sweep inside
+ * sl_central_uncache (slots below freeindex count as allocated). */
+static void span_mark_used(sl_span_t *s, unsigned n) {
+    s->freeindex = (uint16_t)n;
+}
+
+/* One slot in use (so the span stays in the available set), where that leaves one free. */
+static void span_mark_partial(sl_span_t *s) {
+    if (s->nelems > 1)
+        span_mark_used(s, 1);
+}
+
+static void span_mark_free(sl_span_t *s) {
+    memset(s->alloc_bits, 0, sizeof s->alloc_bits);
+    s->freeindex = 0;
+}
+
+/* Drain class spc without growing: returns the number of distinct spans found, and
+ * gives them all back. Checks each is served once. */
+static unsigned drain_count(unsigned spc, sl_span_t **out, unsigned max) {
+    sl_span_t *local[1024];
+    if (!out) {
+        out = local;
+        max = 1024;
+    }
+    unsigned n = 0;
+    for (;;) {
+        sl_span_t *s = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+        if (!s)
+            break;
+        CHECK(n < max, "class %u: more than %u spans drained", spc, max);
+        tag_take(s, spc);
+        for (unsigned i = 0; i < n; i++)
+            CHECK(out[i] != s, "class %u: span %p served twice while held", spc, (void *)s);
+        out[n++] = s;
+    }
+    return n;
+}
+
+static void give_back_all(sl_span_t **v, unsigned n) {
+    for (unsigned i = 0; i < n; i++) {
+        tag_drop(v[i]);
+        sl_central_uncache(v[i], my_owner());
+    }
+}
+
+/* The variant's count vs what can actually be taken out (retrying briefly for variants
+ * that defer reuse, e.g. behind a grace period). */
+static void check_drain_matches(unsigned spc, const char *when) {
+    sl_span_t *v[1024];
+    struct sl_central_counters c;
+    unsigned n = 0;
+    for (int tries = 0; tries < 200; tries++) {
+        sl_central_counters((int)spc, &c);
+        unsigned k = drain_count(spc, v + n, 1024 - n);
+        n += k;
+        sl_central_counters((int)spc, &c);
+        if (c.spans_available == 0)
+            break;
+        usleep(5000);
+    }
+#ifndef SL_TSAN_CANARY
+    CHECK(c.spans_available == 0, "%s: class %u: %llu spans counted available after a drain", when,
+          spc, (unsigned long long)c.spans_available);
+#endif
+    give_back_all(v, n);
+}
+
+/* --- Phase owner: the common layer's two-owner check fires ----------------------------- */
+
+static void phase_owner(void) {
+    const unsigned spc = 2 * 12; /* a class no other phase uses before this one */
+    int pipefd[2];
+    CHECK(pipe(pipefd) == 0, "pipe");
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        dup2(pipefd[1], 2);
+        close(pipefd[0]);
+        sl_span_t *s = sl_central_cache(spc, my_owner(), 0);
+        if (!s)
+            _exit(3);
+        span_mark_used(s, 1); /* partial: stays in the available set */
+        sl_central_uncache(s, my_owner());
+        /* A stale owner left behind: the next sl_central_cache of s must refuse it. */
+        atomic_store(&s->xowner, (uintptr_t)0xbad0);
+        for (int i = 0; i < 1000; i++) {
+            sl_span_t *t = sl_central_cache(spc, my_owner() + 1, SL_CACHE_NOGROW);
+            if (t)
+                _exit(4); /* served without the abort */
+            usleep(1000);
+        }
+        _exit(5); /* never served again */
+    }
+    close(pipefd[1]);
+    char buf[4096];
+    size_t len = 0;
+    ssize_t r;
+    while ((r = read(pipefd[0], buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)r;
+    buf[len] = 0;
+    close(pipefd[0]);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+          "a span with a stale owner was served without abort (child status %#x): %s", st, buf);
+    CHECK(strstr(buf, "owned by two caches") != NULL, "abort without the owner message: %s", buf);
+}
+
+/* --- Phase basic: every class once, single-threaded ------------------------------------- */
+
+static void phase_basic(void) {
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        if (spc == SL_TINY_SPAN_CLASS)
+            continue;
+        sl_span_t *a = sl_central_cache(spc, my_owner(), 0);
+        CHECK(a != NULL, "class %u: no span", spc);
+        tag_take(a, spc);
+        sl_span_t *b = sl_central_cache(spc, my_owner(), 0);
+        CHECK(b != NULL && b != a, "class %u: second span %p (first %p)", spc, (void *)b,
+              (void *)a);
+        tag_take(b, spc);
+        CHECK(a->nelems > 0 && a->alloc_count < a->nelems, "class %u: span with no free slot", spc);
+        span_mark_partial(a);
+        tag_drop(a);
+        sl_central_uncache(a, my_owner());
+        /* TRANSIT: a variant may publish later (e.g. after a grace period). */
+        uint32_t st = sl_span_state(a);
+        CHECK(st == SL_SPAN_AVAILABLE || st == SL_SPAN_TRANSIT || st == SL_SPAN_CACHED,
+              "class %u: partial span given back is in state %u", spc, st);
+        tag_drop(b);
+        sl_central_uncache(b, my_owner());
+        sl_span_t *c = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+        for (int tries = 0; !c && tries < 200; tries++) {
+            usleep(1000); /* variants that defer reuse */
+            c = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+        }
+        CHECK(c == a || c == b, "class %u: NOGROW served %p, not one of ours", spc, (void *)c);
+        tag_take(c, spc);
+        span_mark_free(c);
+        tag_drop(c);
+        sl_central_uncache(c, my_owner());
+    }
+    check_conservation("basic");
+}
+
+/* --- Phase central: many threads on cache/uncache ---------------------------------------- */
+
+static const unsigned central_classes[] = {2, 11, 40, 81, 134};
+#define NCENTRAL (sizeof central_classes / sizeof central_classes[0])
+#define HOLD_MAX 4
+
+struct worker {
+    unsigned id;
+    unsigned long ops;
+    double deadline;
+    unsigned spc;
+    sl_span_t **set; /* aba: the seeded spans */
+    unsigned nset;
+};
+
+/* While we hold a span, our tag is written into its first object and must survive. */
+static void scribble(sl_span_t *s) {
+    if (s->alloc_bits[0] & 1)
+        return;
+    *(volatile uintptr_t *)s->base = my_owner();
+    s->needzero = true;
+}
+
+static void check_scribble(sl_span_t *s) {
+    if (s->alloc_bits[0] & 1)
+        return;
+    uintptr_t v = *(volatile uintptr_t *)s->base;
+    CHECK(v == my_owner(), "span %p: object 0 overwritten (%#lx) while we held it", (void *)s,
+          (unsigned long)v);
+}
+
+static void *central_worker(void *arg) {
+    struct worker *w = arg;
+    uint64_t rng = 0x9E3779B97F4A7C15ULL * (w->id + 1);
+    sl_span_t *held[HOLD_MAX];
+    unsigned nheld = 0;
+    unsigned long i;
+    for (i = 0; i < conf_iters; i++) {
+        if ((i & 255) == 0 && now_s() > w->deadline)
+            break;
+        uint64_t r = rng_next(&rng);
+        if (nheld < HOLD_MAX && (nheld == 0 || (r & 1))) {
+            unsigned spc = central_classes[(r >> 8) % NCENTRAL];
+            sl_span_t *s = sl_central_cache(spc, my_owner(), 0);
+            CHECK(s != NULL, "class %u: cache failed: %s", spc, strerror(errno));
+            tag_take(s, spc);
+            scribble(s);
+            held[nheld++] = s;
+        } else {
+            unsigned k = (unsigned)(r >> 16) % nheld;
+            sl_span_t *s = held[k];
+            held[k] = held[--nheld];
+            check_scribble(s);
+            if ((r >> 32) % 8 == 0)
+                span_mark_partial(s); /* some partial spans too */
+            tag_drop(s);
+            sl_central_uncache(s, my_owner());
+        }
+    }
+    while (nheld) {
+        sl_span_t *s = held[--nheld];
+        check_scribble(s);
+        tag_drop(s);
+        sl_central_uncache(s, my_owner());
+    }
+    w->ops = i;
+    return NULL;
+}
+
+static void phase_central(void) {
+    struct worker *w = calloc(conf_threads, sizeof *w);
+    double t0 = now_s();
+    for (unsigned i = 0; i < conf_threads; i++)
+        w[i] = (struct worker){.id = i, .deadline = t0 + conf_seconds};
+    run_threads(conf_threads, central_worker, w, sizeof *w);
+    double dt = now_s() - t0;
+    unsigned long ops = 0;
+    for (unsigned i = 0; i < conf_threads; i++)
+        ops += w[i].ops;
+    free(w);
+    printf("  central: %u threads, %lu cache+uncache ops in %.2f s (%.2f Mops/s)\n", conf_threads,
+           ops, dt, (double)ops / dt / 1e6);
+    check_conservation("central");
+    for (unsigned i = 0; i < NCENTRAL; i++)
+        check_drain_matches(central_classes[i], "central");
+    check_conservation("central drained");
+}
+
+/* --- Phase park: full -> parked -> available exactly once, by remote sl_free ----------- */
+
+static pthread_barrier_t park_bar;
+static sl_span_t *_Atomic park_span;
+static _Atomic int park_done;
+
+static void *park_freer(void *arg) {
+    unsigned id = *(unsigned *)arg;
+    for (;;) {
+        pthread_barrier_wait(&park_bar); /* span parked (or done) */
+        if (atomic_load(&park_done))
+            return NULL;
+        sl_span_t *s = atomic_load(&park_span);
+        if (id < s->nelems)
+            sl_free(sl_span_obj(s, s->nelems - 1 - id));
+        pthread_barrier_wait(&park_bar); /* frees done */
+    }
+}
+
+static void park_round(unsigned spc, unsigned nfreers) {
+    sl_span_t *s = sl_central_cache(spc, my_owner(), 0);
+    CHECK(s != NULL, "class %u: cache failed", spc);
+    tag_take(s, spc);
+    span_mark_used(s, s->nelems); /* every slot allocated */
+    struct sl_central_counters c0, c1, c2;
+    sl_central_counters((int)spc, &c0);
+    tag_drop(s);
+    sl_central_uncache(s, my_owner());
+    sl_central_counters((int)spc, &c1);
+    CHECK(sl_span_state(s) == SL_SPAN_PARKED, "class %u: full span %p state %u, want PARKED", spc,
+          (void *)s, sl_span_state(s));
+    CHECK(c1.spans_parked == c0.spans_parked + 1, "class %u: spans_parked %llu -> %llu", spc,
+          (unsigned long long)c0.spans_parked, (unsigned long long)c1.spans_parked);
+    atomic_store(&park_span, s);
+    pthread_barrier_wait(&park_bar); /* freers go */
+    pthread_barrier_wait(&park_bar); /* freers done */
+    sl_central_counters((int)spc, &c2);
+    unsigned nfreed = nfreers < s->nelems ? nfreers : s->nelems;
+    CHECK(c2.put_available_calls == c1.put_available_calls + 1,
+          "class %u: %u remote frees into a parked span made it available %llu times", spc, nfreed,
+          (unsigned long long)(c2.put_available_calls - c1.put_available_calls));
+    CHECK(c2.spans_parked == c0.spans_parked, "class %u: still %llu parked", spc,
+          (unsigned long long)c2.spans_parked);
+    uint32_t st = sl_span_state(s);
+    CHECK(st == SL_SPAN_AVAILABLE, "class %u: unparked span %p state %u, want AVAILABLE", spc,
+          (void *)s, st);
+    /* Take it back: the only span of this class in the available set. */
+    sl_span_t *t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+    for (int tries = 0; !t && tries < 200; tries++) {
+        usleep(1000); /* variants that defer reuse */
+        t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+    }
+    CHECK(t == s, "class %u: NOGROW served %p, want the unparked %p", spc, (void *)t, (void *)s);
+    tag_take(t, spc);
+    CHECK(t->alloc_count == t->nelems - nfreed, "class %u: %u of %u in use after %u frees", spc,
+          t->alloc_count, t->nelems, nfreed);
+    span_mark_free(t);
+    tag_drop(t);
+    sl_central_uncache(t, my_owner());
+}
+
+static void phase_park(void) {
+    const unsigned nfreers = conf_threads < 2 ? 2 : conf_threads;
+    /* 32 KiB (1 object per span) and a mid class with many objects per span. */
+    const unsigned park_classes[] = {2 * 67 + 1, 2 * 30};
+    /* Earlier spans of these classes stay with us, so the unparked span is the only one. */
+    sl_span_t *aside[2][512];
+    unsigned naside[2];
+    for (unsigned k = 0; k < 2; k++)
+        naside[k] = drain_count(park_classes[k], aside[k], 512);
+    CHECK(pthread_barrier_init(&park_bar, NULL, nfreers + 1) == 0, "barrier");
+    unsigned *ids = calloc(nfreers, sizeof *ids);
+    pthread_t *t = calloc(nfreers, sizeof *t);
+    for (unsigned i = 0; i < nfreers; i++) {
+        ids[i] = i;
+        CHECK(pthread_create(&t[i], NULL, park_freer, &ids[i]) == 0, "pthread_create");
+    }
+    double t0 = now_s();
+    unsigned rounds = 0;
+    for (; rounds < conf_rounds && now_s() < t0 + conf_seconds; rounds++)
+        park_round(park_classes[rounds & 1], nfreers);
+    atomic_store(&park_done, 1);
+    pthread_barrier_wait(&park_bar);
+    for (unsigned i = 0; i < nfreers; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&park_bar);
+    for (unsigned k = 0; k < 2; k++)
+        give_back_all(aside[k], naside[k]);
+    free(ids);
+    free(t);
+    printf("  park: %u rounds, %u remote freers each\n", rounds, nfreers);
+    check_conservation("park");
+}
+
+/* --- Phase aba: few spans, many threads, pop/push back to back --------------------------- */
+
+#define ABA_SPANS 3
+
+static void *aba_worker(void *arg) {
+    struct worker *w = arg;
+    unsigned long i, got = 0;
+    for (i = 0; i < conf_iters * 4; i++) {
+        if ((i & 63) == 0 && now_s() > w->deadline)
+            break;
+        sl_span_t *s = sl_central_cache(w->spc, my_owner(), SL_CACHE_NOGROW);
+        if (!s)
+            continue;
+        tag_take(s, w->spc);
+        bool known = false;
+        for (unsigned k = 0; k < w->nset; k++)
+            known |= w->set[k] == s;
+        CHECK(known, "class %u: span %p is not one of the %u seeded", w->spc, (void *)s, w->nset);
+        got++;
+        tag_drop(s);
+        sl_central_uncache(s, my_owner());
+    }
+    w->ops = got;
+    return NULL;
+}
+
+static void phase_aba(void) {
+    const unsigned spc = 2 * 8 + 1;
+    sl_span_t *seed[ABA_SPANS], *after[1024], *aside[1024];
+    /* Spans of this class from earlier phases stay with us meanwhile. */
+    unsigned naside = drain_count(spc, aside, 1024);
+    for (unsigned i = 0; i < ABA_SPANS; i++) {
+        seed[i] = sl_central_cache(spc, my_owner(), 0);
+        CHECK(seed[i] != NULL, "cache");
+        tag_take(seed[i], spc);
+        span_mark_used(seed[i], 1); /* partial: never returned to the mheap */
+    }
+    give_back_all(seed, ABA_SPANS);
+    struct sl_central_counters c0, c1;
+    sl_central_counters((int)spc, &c0);
+    struct worker *w = calloc(conf_threads, sizeof *w);
+    double t0 = now_s();
+    for (unsigned i = 0; i < conf_threads; i++)
+        w[i] = (struct worker){
+            .id = i, .deadline = t0 + conf_seconds, .spc = spc, .set = seed, .nset = ABA_SPANS};
+    run_threads(conf_threads, aba_worker, w, sizeof *w);
+    unsigned long ops = 0;
+    for (unsigned i = 0; i < conf_threads; i++)
+        ops += w[i].ops;
+    free(w);
+    sl_central_counters((int)spc, &c1);
+    CHECK(c1.spans_grown == c0.spans_grown, "class %u grew during a NOGROW-only phase", spc);
+    unsigned n = 0;
+    for (int tries = 0; tries < 200 && n < ABA_SPANS; tries++) {
+        n += drain_count(spc, after + n, 1024 - n);
+        if (n < ABA_SPANS)
+            usleep(5000);
+    }
+    CHECK(n == ABA_SPANS, "class %u: %u spans came back out of %u seeded (lost or duplicated)", spc,
+          n, ABA_SPANS);
+    for (unsigned i = 0; i < n; i++)
+        span_mark_free(after[i]);
+    give_back_all(after, n);
+    give_back_all(aside, naside);
+    printf("  aba: %u threads, %lu claims of %u spans, %llu CAS retries\n", conf_threads, ops,
+           ABA_SPANS, (unsigned long long)(c1.cas_retries - c0.cas_retries));
+    check_conservation("aba");
+}
+
+/* --- Phase payload: the allocator under this variant, with remote frees ------------------ */
+
+static uint64_t pattern_seed(const void *p, size_t n) {
+    return ((uintptr_t)p * 0x9E3779B97F4A7C15ULL) ^ (n * 0xC2B2AE3D27D4EB4FULL);
+}
+
+static void fill(void *p, size_t n) {
+    uint64_t seed = pattern_seed(p, n);
+    size_t words = n / 8;
+    uint64_t *w = p;
+    for (size_t i = 0; i < words; i++)
+        w[i] = seed + i;
+    for (size_t i = words * 8; i < n; i++)
+        ((unsigned char *)p)[i] = (unsigned char)(seed >> (8 * (i % 8)));
+}
+
+/* Checks the first `upto` bytes of the pattern fill(p_was, n) wrote (p may have moved). */
+static void verify(const void *p, const void *p_was, size_t n, size_t upto) {
+    uint64_t seed = pattern_seed(p_was, n);
+    size_t words = upto / 8;
+    const uint64_t *w = p;
+    for (size_t i = 0; i < words; i++)
+        if (w[i] != seed + i)
+            FAIL("object %p (size %zu): word %zu is %#llx, want %#llx", p, n, i,
+                 (unsigned long long)w[i], (unsigned long long)(seed + i));
+    for (size_t i = words * 8; i < upto; i++) {
+        uint64_t v = i < n / 8 * 8 ? seed + i / 8 : seed; /* a word's byte, or the tail */
+        if (((const unsigned char *)p)[i] != (unsigned char)(v >> (8 * (i % 8))))
+            FAIL("object %p (size %zu): byte %zu corrupted", p, n, i);
+    }
+}
+
+struct obj {
+    void *p;
+    size_t n;
+};
+
+#define MAILBOX 512
+struct mailbox {
+    pthread_mutex_t m;
+    unsigned n;
+    struct obj o[MAILBOX];
+};
+static struct mailbox *mailboxes;
+
+static size_t pick_size(uint64_t r) {
+    unsigned k = r % 100;
+    if (k < 60)
+        return 1 + (r >> 8) % 256;
+    if (k < 90)
+        return 1 + (r >> 8) % 4096;
+    if (k < 98)
+        return 1 + (r >> 8) % 32768;
+    return 32769 + (r >> 8) % (256 * 1024 - 32768);
+}
+
+static void obj_free(struct obj o) {
+    verify(o.p, o.p, o.n, o.n);
+    sl_free(o.p);
+}
+
+static void drain_mailbox(struct mailbox *mb) {
+    struct obj tmp[MAILBOX];
+    pthread_mutex_lock(&mb->m);
+    unsigned n = mb->n;
+    memcpy(tmp, mb->o, n * sizeof tmp[0]);
+    mb->n = 0;
+    pthread_mutex_unlock(&mb->m);
+    for (unsigned i = 0; i < n; i++)
+        obj_free(tmp[i]);
+}
+
+static bool post(struct mailbox *mb, struct obj o) {
+    bool ok = false;
+    pthread_mutex_lock(&mb->m);
+    if (mb->n < MAILBOX) {
+        mb->o[mb->n++] = o;
+        ok = true;
+    }
+    pthread_mutex_unlock(&mb->m);
+    return ok;
+}
+
+static struct obj obj_new(uint64_t *rng) {
+    uint64_t r = rng_next(rng);
+    size_t n = pick_size(r >> 3);
+    struct obj o = {NULL, n};
+    switch (r % 8) {
+    case 0: {
+        size_t cnt = 1 + n / 16, sz = (n + cnt - 1) / cnt;
+        o.p = sl_calloc(cnt, sz);
+        o.n = cnt * sz;
+        CHECK(o.p != NULL, "calloc(%zu, %zu)", cnt, sz);
+        for (size_t i = 0; i < o.n; i++)
+            CHECK(((unsigned char *)o.p)[i] == 0, "calloc(%zu, %zu) = %p: byte %zu not zero", cnt,
+                  sz, o.p, i);
+        break;
+    }
+    case 1: {
+        size_t align = (size_t)16 << ((r >> 40) % 9); /* 16 .. 4096 */
+        o.p = sl_aligned_alloc(align, n);
+        CHECK(o.p != NULL && ((uintptr_t)o.p & (align - 1)) == 0, "aligned_alloc(%zu, %zu) = %p",
+              align, n, o.p);
+        break;
+    }
+    default:
+        o.p = sl_malloc(n);
+        CHECK(o.p != NULL, "malloc(%zu)", n);
+    }
+    CHECK(sl_usable_size(o.p) >= o.n, "usable_size(%p) = %zu < %zu", o.p, sl_usable_size(o.p), o.n);
+    fill(o.p, o.n);
+    return o;
+}
+
+#define LIVE 256
+
+/* One allocating thread's life; `mine` and `next` are mailboxes (next may be NULL). */
+static unsigned long payload_loop(uint64_t seed, unsigned long iters, double deadline,
+                                  struct mailbox *mine, struct mailbox *next) {
+    struct obj live[LIVE] = {{0}};
+    uint64_t rng = seed | 1;
+    unsigned long i;
+    for (i = 0; i < iters; i++) {
+        if ((i & 127) == 0) {
+            if (now_s() > deadline)
+                break;
+            if (mine)
+                drain_mailbox(mine);
+        }
+        uint64_t r = rng_next(&rng);
+        struct obj *o = &live[r % LIVE];
+        if (o->p && (r >> 20) % 8 == 0) { /* realloc, keeping the old prefix */
+            size_t nn = pick_size(r >> 24);
+            void *old = o->p;
+            void *np = sl_realloc(o->p, nn);
+            CHECK(np != NULL, "realloc(%p, %zu)", old, nn);
+            verify(np, old, o->n, nn < o->n ? nn : o->n);
+            o->p = np;
+            o->n = nn;
+            fill(np, nn);
+            continue;
+        }
+        if (o->p) {
+            if (next && (r >> 12) % 4 == 0 && post(next, *o)) /* a quarter freed elsewhere */
+                ;
+            else
+                obj_free(*o);
+            o->p = NULL;
+        }
+        *o = obj_new(&rng);
+    }
+    for (unsigned k = 0; k < LIVE; k++)
+        if (live[k].p)
+            obj_free(live[k]);
+    return i;
+}
+
+static void *payload_worker(void *arg) {
+    struct worker *w = arg;
+    w->ops = payload_loop(0xA5A5A5A5ULL * (w->id + 1), conf_iters, w->deadline, &mailboxes[w->id],
+                          &mailboxes[(w->id + 1) % conf_threads]);
+    return NULL;
+}
+
+static void mailboxes_init(unsigned n) {
+    mailboxes = calloc(n, sizeof *mailboxes);
+    CHECK(mailboxes != NULL, "calloc");
+    for (unsigned i = 0; i < n; i++)
+        pthread_mutex_init(&mailboxes[i].m, NULL);
+}
+
+static void mailboxes_fini(unsigned n) {
+    for (unsigned i = 0; i < n; i++) {
+        drain_mailbox(&mailboxes[i]);
+        pthread_mutex_destroy(&mailboxes[i].m);
+    }
+    free(mailboxes);
+    mailboxes = NULL;
+}
+
+static void phase_payload(void) {
+    mailboxes_init(conf_threads);
+    struct worker *w = calloc(conf_threads, sizeof *w);
+    double t0 = now_s();
+    for (unsigned i = 0; i < conf_threads; i++)
+        w[i] = (struct worker){.id = i, .deadline = t0 + conf_seconds};
+    run_threads(conf_threads, payload_worker, w, sizeof *w);
+    unsigned long ops = 0;
+    for (unsigned i = 0; i < conf_threads; i++)
+        ops += w[i].ops;
+    free(w);
+    mailboxes_fini(conf_threads);
+    sl_thread_exit(); /* the main thread's frees above may have given it a cache */
+    printf("  payload: %u threads, %lu operations in %.2f s\n", conf_threads, ops, now_s() - t0);
+    check_conservation("payload");
+}
+
+/* --- Phase churn: short-lived threads come and go while others allocate ------------------ */
+
+static _Atomic int churn_stop;
+
+static void *churn_steady(void *arg) {
+    struct worker *w = arg;
+    unsigned long ops = 0;
+    while (!atomic_load(&churn_stop))
+        ops += payload_loop(0x1234567ULL * (w->id + 1) + ops, 2000, 1e300, &mailboxes[w->id],
+                            &mailboxes[(w->id + 1) % 2]);
+    w->ops = ops;
+    return NULL;
+}
+
+static void *churn_short(void *arg) {
+    struct worker *w = arg;
+    /* Its objects go to the steady threads' mailboxes, so they outlive this thread. */
+    w->ops = payload_loop(0x7777ULL * (w->id + 1), 300 + w->id % 7 * 100, 1e300, NULL,
+                          &mailboxes[w->id % 2]);
+    if (w->id % 3 == 0)
+        sl_thread_exit(); /* the early flush; exit flushes the rest */
+    return NULL;
+}
+
+static void phase_churn(void) {
+    mailboxes_init(2);
+    atomic_store(&churn_stop, 0);
+    struct worker steady[2] = {{.id = 0}, {.id = 1}};
+    pthread_t st[2];
+    for (unsigned i = 0; i < 2; i++)
+        CHECK(pthread_create(&st[i], NULL, churn_steady, &steady[i]) == 0, "pthread_create");
+    double t0 = now_s();
+    unsigned waves = 0, per = conf_threads > 2 ? conf_threads - 2 : 1;
+    struct worker *w = calloc(per, sizeof *w);
+    for (; now_s() < t0 + conf_seconds && waves < 1000; waves++) {
+        for (unsigned i = 0; i < per; i++)
+            w[i] = (struct worker){.id = waves * per + i};
+        run_threads(per, churn_short, w, sizeof *w);
+    }
+    free(w);
+    atomic_store(&churn_stop, 1);
+    for (unsigned i = 0; i < 2; i++)
+        pthread_join(st[i], NULL);
+    mailboxes_fini(2);
+    sl_thread_exit();
+    printf("  churn: %u waves of %u short-lived threads beside 2 steady ones\n", waves, per);
+    check_conservation("churn");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} phases[] = {
+    {"owner", phase_owner}, {"basic", phase_basic}, {"central", phase_central},
+    {"park", phase_park},   {"aba", phase_aba},     {"payload", phase_payload},
+    {"churn", phase_churn},
+};
+#define NPHASES (sizeof phases / sizeof phases[0])
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s <variant> [phase...]\nphases:", argv[0]);
+        for (unsigned i = 0; i < NPHASES; i++)
+            fprintf(stderr, " %s", phases[i].name);
+        fprintf(stderr, "\n");
+        return 2;
+    }
+    variant = argv[1];
+    conf_threads = (unsigned)env_ulong("SL_CONF_THREADS", 8);
+    conf_iters = env_ulong("SL_CONF_ITERS", 20000);
+    conf_rounds = (unsigned)env_ulong("SL_CONF_ROUNDS", 300);
+    conf_seconds = env_double("SL_CONF_SECONDS", 1.0);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    int rc = sl_init(variant);
+    CHECK(rc == 0, "sl_init(\"%s\") = %d", variant, rc);
+    CHECK(strcmp(sl_variant(), variant) == 0, "sl_variant() = %s", sl_variant());
+    CHECK(sl_central_active && strcmp(sl_central_active->name, variant) == 0,
+          "active ops table is not %s", variant);
+    if (argc == 2) {
+        for (unsigned k = 0; k < NPHASES; k++) {
+            double t0 = now_s();
+            phases[k].fn();
+            printf("[%s] %s: %.2f s\n", variant, phases[k].name, now_s() - t0);
+        }
+    }
+    for (int i = 2; i < argc; i++) {
+        unsigned k = 0;
+        while (k < NPHASES && strcmp(argv[i], phases[k].name) != 0)
+            k++;
+        CHECK(k < NPHASES, "unknown phase %s", argv[i]);
+        double t0 = now_s();
+        phases[k].fn();
+        printf("[%s] %s: %.2f s\n", variant, phases[k].name, now_s() - t0);
+    }
+    check_conservation("end");
+    struct sl_central_counters c;
+    sl_central_counters(-1, &c);
+    printf("[%s] ok: cache %llu uncache %llu put_available %llu grown %llu returned %llu "
+           "lock_waits %llu cas_retries %llu grace_periods %llu\n",
+           variant, (unsigned long long)c.cache_calls, (unsigned long long)c.uncache_calls,
+           (unsigned long long)c.put_available_calls, (unsigned long long)c.spans_grown,
+           (unsigned long long)c.spans_returned, (unsigned long long)c.lock_waits,
+           (unsigned long long)c.cas_retries, (unsigned long long)c.grace_periods);
+    return 0;
+}

@@ -1,0 +1,31 @@
+# Per-variant tests (label `variant`): the conformance suite once per variant registered in
+# variants/registry.c, found at configure time from its `&sl_central_<name>,` lines, and
+# the lead's payload stress (test_stress) once per variant via SPANLAB_CENTRAL.
+# Sizes: SL_CONF_THREADS, SL_CONF_ITERS, SL_CONF_SECONDS, SL_CONF_ROUNDS (see the source).
+set(SL_REGISTRY_C ${PROJECT_SOURCE_DIR}/variants/registry.c)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SL_REGISTRY_C})
+set(SL_VARIANT_NAMES "")
+if(EXISTS ${SL_REGISTRY_C})
+    file(STRINGS ${SL_REGISTRY_C} sl_registry_lines REGEX "^[ \t]*&sl_central_[a-z0-9_]+,")
+    foreach(line IN LISTS sl_registry_lines)
+        string(REGEX REPLACE "^[ \t]*&sl_central_([a-z0-9_]+),.*$" "\\1" name "${line}")
+        list(APPEND SL_VARIANT_NAMES ${name})
+    endforeach()
+endif()
+if(NOT SL_VARIANT_NAMES)
+    message(WARNING "tests/variants.cmake: no `&sl_central_<name>,` lines in ${SL_REGISTRY_C}")
+endif()
+
+add_executable(test_conformance test_conformance.c)
+target_link_libraries(test_conformance PRIVATE spanlab_static)
+target_compile_options(test_conformance PRIVATE ${SL_WARNINGS})
+
+foreach(v IN LISTS SL_VARIANT_NAMES)
+    add_test(NAME conformance_${v} COMMAND test_conformance ${v})
+    set_tests_properties(conformance_${v} PROPERTIES LABELS variant TIMEOUT 300)
+    if(TARGET test_stress)
+        add_test(NAME stress_${v} COMMAND test_stress)
+        set_tests_properties(stress_${v} PROPERTIES LABELS "variant;stress" TIMEOUT 300
+                             ENVIRONMENT SPANLAB_CENTRAL=${v})
+    endif()
+endforeach()
