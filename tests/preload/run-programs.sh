@@ -13,7 +13,9 @@ job=${1:?job}
 lib=${2:?preload library}
 bindir=${3:?binary directory}
 progs=$(cd "$(dirname "$0")/programs" && pwd)
-limit=${SL_PRELOAD_TIMEOUT:-180} # seconds one program run may take before it counts as hung
+# Seconds one program run may take before it counts as hung (about 20x its usual time).
+limit=${SL_PRELOAD_TIMEOUT:-90}
+[ "$job" = forks ] && limit=${SL_PRELOAD_TIMEOUT:-30}
 
 fail=0
 failed() {

@@ -36,18 +36,40 @@ static int walk(const struct node *t, int depth, unsigned long *hash) {
     return l > r ? l : r;
 }
 
+/* The trailing enum makes each use a declaration that ends in a semicolon. */
 #define GEN(n)                                                                                     \
     static double f##n(double x) {                                                                 \
         double s = 0;                                                                              \
         for (int i = 0; i < 100; i++)                                                              \
             s += (x + i * n) / (1.0 + i % (n + 3));                                                \
         return s;                                                                                  \
-    }
-GEN(1)
-GEN(2) GEN(3) GEN(4) GEN(5) GEN(6) GEN(7) GEN(8) GEN(9) GEN(10) GEN(11) GEN(12) GEN(13) GEN(14)
-    GEN(15) GEN(16) GEN(17) GEN(18) GEN(19) GEN(20) GEN(21) GEN(22) GEN(23)
+    }                                                                                              \
+    enum { gen_##n = n }
+GEN(1);
+GEN(2);
+GEN(3);
+GEN(4);
+GEN(5);
+GEN(6);
+GEN(7);
+GEN(8);
+GEN(9);
+GEN(10);
+GEN(11);
+GEN(12);
+GEN(13);
+GEN(14);
+GEN(15);
+GEN(16);
+GEN(17);
+GEN(18);
+GEN(19);
+GEN(20);
+GEN(21);
+GEN(22);
+GEN(23);
 
-        int main(void) {
+int main(void) {
     struct node *root = NULL;
     char buf[32];
     unsigned long state = 1;
