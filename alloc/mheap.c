@@ -90,7 +90,6 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
     for (unsigned w = 0; w < SL_SPAN_WORDS; w++)
         atomic_store_explicit(&s->xfree_bits[w], 0, memory_order_relaxed);
     s->needzero = needzero;
-    s->next = s->prev = NULL;
     atomic_store_explicit(&s->xowner, 0, memory_order_relaxed);
     sl_faa_relaxed(&s->xgen, 1);
     if (spc == SL_TINY_SPAN_CLASS) {
