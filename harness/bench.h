@@ -76,8 +76,9 @@ struct sl_bench_workload {
     const char *summary;
     const sl_bench_param_t *params; /* terminated by a NULL name */
     int spanlab_only;
-    int rss_series;      /* put the RSS time series into the `extra` column */
-    long sample_default; /* sampling interval when --param sample is not given; 0 = 64 */
+    int rss_series; /* put the RSS time series into the `extra` column */
+    long
+        sample_default; /* sampling interval without --param sample; 0 = the global default (512) */
     /* Shared set-up before the threads start; 0 or a negative errno. */
     int (*setup)(sl_bench_run_t *run);
     /* Whole worker body: prepare, sl_bench_ready(), loop while !sl_bench_stopped(),

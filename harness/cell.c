@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cell.h"
@@ -103,6 +104,15 @@ static const sl_bench_backend_t *cell_backend(const sl_bench_alloc_t *a) {
     return &sl_bench_backend_libc;
 }
 
+/* User + system CPU time of the whole process so far. */
+static double cell_cpu_seconds(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0.0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* Sleeps through the timed region, sampling RSS for the time series. */
 static void cell_wait(sl_bench_run_t *run, double seconds, uint64_t t0) {
     uint64_t dur = (uint64_t)(seconds * 1e9);
@@ -175,9 +185,11 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
     }
     pthread_barrier_wait(&run.start);
     uint64_t t0 = sl_clock_mono_ns();
+    double cpu0 = cell_cpu_seconds();
     cell_wait(&run, o->seconds, t0);
     atomic_store_explicit(&run.xstop, 1, memory_order_relaxed);
     pthread_barrier_wait(&run.end);
+    double cpu = cell_cpu_seconds() - cpu0;
     for (unsigned i = 0; i < run.nthreads; i++)
         pthread_join(tids[i], NULL);
 
@@ -197,6 +209,7 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
     cell_say("status=ok");
     cell_say("seconds=%.6f", secs);
     cell_say("ops=%llu", (unsigned long long)ops);
+    cell_say("cpu_seconds=%.6f", cpu);
     cell_say("mops_per_s=%.4f", secs > 0 ? (double)ops / secs / 1e6 : 0.0);
     if (all.count) {
         static const struct {

@@ -22,6 +22,7 @@ const char *const sl_bench_csv_columns[] = {
     "lat_max_ns",
     "rss_peak_kib",
     "status",
+    "cpu_seconds",
     "lat_samples",
     "rss_final_kib",
     "cache_calls",

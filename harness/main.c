@@ -28,7 +28,8 @@ static void main_list(void) {
             printf("      %-8s [%ld] %s (%ld .. %ld)\n", p->name, p->def, p->help, p->min, p->max);
     }
     printf("\nevery workload:\n");
-    printf("      %-8s [%d; large: 1] time every Nth allocator call (0 = no latency "
+    printf("      %-8s [%d; central 64, growth 16, large 1] time every Nth allocator call (0 = no "
+           "latency "
            "sampling)\n",
            "sample", SL_BENCH_DEFAULT_SAMPLE);
     printf("      %-8s [seconds*10+30] seconds before a cell is killed and recorded as "

@@ -11,7 +11,7 @@
 #define SL_BENCH_MAX_WLS        16
 #define SL_BENCH_MAX_THREADS    256
 #define SL_BENCH_MAX_SETTINGS   32
-#define SL_BENCH_DEFAULT_SAMPLE 64
+#define SL_BENCH_DEFAULT_SAMPLE 512
 
 typedef struct sl_bench_alloc {
     char name[64];      /* as the user names it: "spanlab:mutex", "jemalloc" */

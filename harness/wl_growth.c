@@ -66,6 +66,7 @@ const sl_bench_workload_t sl_wl_growth = {
     .summary = "grow the heap to `mib`, free it all, repeat; RSS over time and after release",
     .params = growth_params,
     .rss_series = 1,
+    .sample_default = 16, /* few, slow ops (page faults): enough samples, no real cost */
     .worker = growth_worker,
     .teardown = growth_teardown,
 };
