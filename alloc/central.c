@@ -108,10 +108,24 @@ void sl_central_uncache(sl_span_t *s, uintptr_t owner) {
 }
 
 void sl_central_note_free_remote(sl_span_t *s) {
-    uint32_t parked = SL_SPAN_PARKED;
-    if (sl_cas_seqcst(&s->xstate, &parked, SL_SPAN_TRANSIT)) {
-        sl_count(&classes[s->spanclass].put_available_calls);
-        sl_central_active->put_available(s);
+    for (;;) {
+        uint32_t parked = SL_SPAN_PARKED;
+        if (!sl_cas_seqcst(&s->xstate, &parked, SL_SPAN_TRANSIT))
+            return; /* not parked, or another freer won */
+        /* The state word can be ABA: our bit may have been swept in an earlier episode
+         * and the span parked again since, full. Only a span with a pending free may
+         * become available. */
+        if (sl_span_has_remote_frees(s)) {
+            sl_count(&classes[s->spanclass].put_available_calls);
+            sl_central_active->put_available(s);
+            return;
+        }
+        /* Park it again, with the same store-then-look as uncache: a free that lands
+         * while we held it sees TRANSIT and relies on us to see its bit.
+         * pairs with malloc.c:free_remote */
+        sl_store_seqcst(&s->xstate, SL_SPAN_PARKED);
+        if (!sl_span_has_remote_frees(s))
+            return;
     }
 }
 

@@ -165,12 +165,43 @@ static void test_tiny(void) {
     CHECK(cc.spans_cached == 0 && cc.spans_parked == 0);
 }
 
+/* The park state word is ABA-prone: a freer ORs its bit, is delayed, the owner sweeps
+ * that bit, fills the span again and parks it; the late freer then sees PARKED. It must
+ * not make the span available, since it has no free slot. */
+static void test_park_aba(void) {
+    unsigned spc = sl_spanclass(sl_size_to_class(1024), 0);
+    void *p[8];
+    for (int i = 0; i < 8; i++)
+        p[i] = sl_malloc(1024);
+    sl_span_t *s = sl_spanmap_lookup((uintptr_t)p[0]);
+    CHECK(s->nelems == 8 && sl_spanmap_lookup((uintptr_t)p[7]) == s);
+    unsigned idx = sl_divmul_index((uintptr_t)p[0] - s->base, s->divmul);
+    atomic_fetch_or(&s->xfree_bits[idx / 64], (uint64_t)1 << (idx % 64)); /* the freer's OR */
+    void *q = sl_malloc(1024); /* sweep reclaims p[0]'s slot */
+    CHECK(q == p[0]);
+    void *r = sl_malloc(1024); /* full again: parked, a new span is cached */
+    CHECK(sl_spanmap_lookup((uintptr_t)r) != s);
+    CHECK(sl_span_state(s) == SL_SPAN_PARKED);
+    struct sl_central_counters before, after;
+    sl_central_counters((int)spc, &before);
+    sl_central_note_free_remote(s); /* the delayed freer looks at the state */
+    sl_central_counters((int)spc, &after);
+    CHECK(sl_span_state(s) == SL_SPAN_PARKED);
+    CHECK(after.put_available_calls == before.put_available_calls);
+    for (int i = 1; i < 8; i++)
+        sl_free(p[i]);
+    sl_free(q);
+    sl_free(r);
+    CHECK(sl_span_state(s) == SL_SPAN_AVAILABLE); /* a real free unparked it */
+}
+
 int main(void) {
     CHECK(sl_init(NULL) == 0);
     test_span_bitmap();
     test_pagealloc();
     test_spanmap();
     test_calloc_zero();
+    test_park_aba();
     test_tiny();
     return check_done("internals");
 }
