@@ -8,11 +8,13 @@
 extern const sl_central_ops_t sl_central_mutex;
 extern const sl_central_ops_t sl_central_spin;
 extern const sl_central_ops_t sl_central_ckstack;
+extern const sl_central_ops_t sl_central_spanset;
 
 static const sl_central_ops_t *const variants[] = {
     &sl_central_mutex,
     &sl_central_spin,
     &sl_central_ckstack,
+    &sl_central_spanset,
     NULL,
 };
 

@@ -5,7 +5,8 @@ set(SL_VARIANT_SOURCES
     variants/mutex.c
     variants/spin.c
     variants/ckstack.c
-    variants/ckstack_ops.c)
+    variants/ckstack_ops.c
+    variants/spanset.c)
 # ckstack_ops.c holds every call into ck_stack: CK's cmpxchg16b is inline asm TSan cannot
 # see, so it stays uninstrumented and ckstack.c annotates the hand-offs (libs-tsan.md 3.2).
 set_source_files_properties(variants/ckstack_ops.c PROPERTIES COMPILE_OPTIONS -fno-sanitize=thread)
