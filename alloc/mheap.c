@@ -93,12 +93,12 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
     atomic_store_explicit(&s->xowner, 0, memory_order_relaxed);
     sl_faa_relaxed(&s->xgen, 1);
     if (spc == SL_TINY_SPAN_CLASS) {
-        _Atomic uint32_t *t = atomic_load_explicit(&s->xtiny, memory_order_relaxed);
+        _Atomic uint32_t *t = s->tiny_words;
         if (!t) {
             t = sl_os_meta_alloc(SL_MAX_OBJS_PER_SPAN * sizeof *t);
             if (!t)
                 sl_fatal("out of metadata memory for a tiny span");
-            atomic_store_explicit(&s->xtiny, t, memory_order_relaxed);
+            s->tiny_words = t;
         }
         for (unsigned i = 0; i < s->nelems; i++)
             atomic_store_explicit(&t[i], 0, memory_order_relaxed);

@@ -52,7 +52,8 @@ struct sl_span {
     _Atomic uintptr_t xowner; /* the owning mcache while CACHED, else 0; set by CAS */
     _Atomic uint64_t xgen;    /* bumped each time the descriptor is (re)initialised */
     _Atomic uint64_t xfree_bits[SL_SPAN_WORDS]; /* remote frees since the last sweep */
-    _Atomic uint32_t *xtiny; /* tiny span class only: one word per 16-byte block */
+    _Atomic uint32_t *tiny_words; /* tiny span class: one word per 16-byte block; set once per
+                                   * descriptor, before the span is published */
 
     /* Link fields for the mcentral variant that currently holds the span. Only the
      * variant touches them; each variant documents its use. Type-stable like the rest. */

@@ -8,7 +8,7 @@
 #define FREED_MASK   0xffffu
 
 static inline _Atomic uint32_t *block_word(sl_span_t *s, unsigned idx) {
-    return &atomic_load_explicit(&s->xtiny, memory_order_relaxed)[idx];
+    return &s->tiny_words[idx];
 }
 
 /* Publish the placed mask of a block the cache lets go of. */

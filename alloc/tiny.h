@@ -1,6 +1,6 @@
 /* The tiny allocator: pointer-free objects under 16 bytes share 16-byte blocks of the
  * tiny span class (Go's rules). Unlike Go, each object can be freed on its own: every
- * block has a word in its span's side table (xtiny) --
+ * block has a word in its span's side table (tiny_words) --
  *   bits 0..15  : start offsets of objects freed (set by any thread, atomic OR)
  *   bits 16..31 : start offsets of objects placed, published when the cache lets go
  * The block is free when the placed mask is published and equals the freed mask; the
