@@ -9,14 +9,18 @@ extern const sl_central_ops_t sl_central_mutex;
 extern const sl_central_ops_t sl_central_spin;
 extern const sl_central_ops_t sl_central_ckstack;
 extern const sl_central_ops_t sl_central_spanset;
+extern const sl_central_ops_t sl_central_rcu;
 
+/* clang-format off */
 static const sl_central_ops_t *const variants[] = {
     &sl_central_mutex,
     &sl_central_spin,
     &sl_central_ckstack,
+    &sl_central_rcu,
     &sl_central_spanset,
     NULL,
 };
+/* clang-format on */
 
 const sl_central_ops_t *const *sl_variant_list(void) {
     return variants;

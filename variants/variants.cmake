@@ -6,6 +6,7 @@ set(SL_VARIANT_SOURCES
     variants/spin.c
     variants/ckstack.c
     variants/ckstack_ops.c
+    variants/rcu.c
     variants/spanset.c)
 # ckstack_ops.c holds every call into ck_stack: CK's cmpxchg16b is inline asm TSan cannot
 # see, so it stays uninstrumented and ckstack.c annotates the hand-offs (libs-tsan.md 3.2).
