@@ -169,6 +169,7 @@ python | gcc | git | perl | sqlite) run warmup PRELOAD_NONE=1 ;;
 esac
 run baseline PRELOAD_NONE=1
 base_rc=$rc base_secs=$secs
+[ "$job" = check ] && sed -n 's/^threads: /preload: check   without thread churn: /p' "$tmp/baseline.err"
 if [ $base_rc -ne 0 ]; then
     failed "$job fails without the library (exit $base_rc):"
     tail -n 20 "$tmp/baseline.err"
@@ -185,6 +186,7 @@ for v in "${variants[@]}"; do
         verdict="FAIL (allocator message)"
     fi
     printf 'preload: %-7s %-10s without %7ss  with %7ss  %s\n' "$job" "$v" "$base_secs" "$secs" "$verdict"
+    [ "$job" = check ] && sed -n 's/^threads: /preload: check   '"$v"' thread churn: /p' "$tmp/$v.err"
     if [ "$verdict" != ok ]; then
         fail=1
         diff "$tmp/baseline.out" "$tmp/$v.out" | head -n 20

@@ -66,8 +66,10 @@ static void *forker(void *arg) {
     for (int i = 0; i < FORKS_EACH; i++) {
         char *mine = strdup("parent data");
         pid_t pid = fork();
-        if (pid == 0)
+        if (pid == 0) {
+            alarm(20); /* a child that deadlocks must not outlive the test */
             _exit(child_work(mine));
+        }
         int status = 0;
         if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
             WEXITSTATUS(status) != 0) {
