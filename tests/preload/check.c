@@ -305,8 +305,22 @@ struct churn {
     void *handoff[CHURN_BLOCKS]; /* freed by the main thread after the join (remote) */
 };
 
+/* A program's own thread-specific destructor: it runs after spanlab's exit-time flush
+ * (its key is created later), and still allocates; that cache must be flushed too. */
+static pthread_key_t churn_key;
+
+static void churn_key_destructor(void *v) {
+    free(v);
+    void *late[16];
+    for (int i = 0; i < 16; i++)
+        late[i] = malloc((size_t)64 << (i % 8));
+    for (int i = 0; i < 16; i++)
+        free(late[i]);
+}
+
 static void *churn_thread(void *arg) {
     struct churn *c = arg;
+    pthread_setspecific(churn_key, malloc(200));
     void *local[CHURN_BLOCKS];
     for (int i = 0; i < CHURN_BLOCKS; i++) {
         size_t n = (size_t)1 << (i % 16); /* 1 B .. 32 KiB: most size classes */
@@ -324,6 +338,7 @@ static int check_threads(long nthreads) {
     struct churn c[CHURN_BATCH];
     size_t rss_warm = 0;
     long started = 0;
+    pthread_key_create(&churn_key, churn_key_destructor);
     for (long batch = 0; started < nthreads; batch++) {
         pthread_t t[CHURN_BATCH];
         for (int i = 0; i < CHURN_BATCH; i++)
