@@ -15,8 +15,8 @@
  * ABA and reclamation: none needed; every list access holds the class lock, and a span
  * leaves the list before any other thread can see it as TRANSIT.
  * Lock order: the class lock is a leaf. It is never held while calling into the mheap
- * (cache_span drops it before sl_central_grow); atfork_prepare takes all class locks
- * with the mheap lock held, i.e. mheap lock -> class lock.
+ * (cache_span drops it before sl_central_grow); fork preparation (alloc/init.c) takes
+ * every class lock before the mheap lock.
  * TSan: the ticket lock is CK inline asm that TSan cannot see, so lock and unlock carry
  * __tsan_mutex_pre/post_lock and pre/post_unlock annotations (SL_HAVE_TSAN builds).
  * Canary (-DSL_TSAN_CANARY): uncache_span bumps navail after dropping the lock, and
@@ -183,15 +183,24 @@ static void spin_stats(unsigned spc, struct sl_central_counters *out) {
 }
 
 /* fork(): hold every class lock across the fork so the child never inherits a list
- * half-updated by a thread that does not exist there. Called with the mheap lock held. */
+ * half-updated by a thread that does not exist there. Called before the mheap lock is
+ * taken (alloc/init.c:fork_prepare). */
 static void spin_atfork_prepare(void) {
     for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
         spin_lock(&spin_centrals[spc]);
 }
 
-static void spin_atfork_release(void) {
+static void spin_atfork_parent(void) {
     for (unsigned spc = SL_NUM_SPAN_CLASSES; spc-- > 2;)
         spin_unlock(&spin_centrals[spc]);
+}
+
+/* The child must not unlock: a ticket taken before the fork by a thread that exists only
+ * in the parent is still counted, and unlocking would serve that ticket -- to nobody. The
+ * lists are consistent (we held every lock), so the child starts with fresh locks. */
+static void spin_atfork_child(void) {
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+        ck_spinlock_ticket_init(&spin_centrals[spc].lock);
 }
 
 #ifdef SL_TSAN_CANARY
@@ -215,8 +224,8 @@ const sl_central_ops_t sl_central_spin = {
     .thread_detach = NULL,
     .stats = spin_stats,
     .atfork_prepare = spin_atfork_prepare,
-    .atfork_parent = spin_atfork_release,
-    .atfork_child = spin_atfork_release,
+    .atfork_parent = spin_atfork_parent,
+    .atfork_child = spin_atfork_child,
 #ifdef SL_TSAN_CANARY
     .canary_touch = spin_canary_touch,
 #else
