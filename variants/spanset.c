@@ -37,9 +37,10 @@
  *               atomic TSan understands (slot release/acquire, block publish, pool CAS).
  * Canary:       -DSL_TSAN_CANARY: push stores the slot with a plain store instead of a
  *               release store; canary_touch reads the last pushed slot plainly.
- * Fork:         a child forked while another thread was between its tail fetch-add and its
- *               slot store would spin on that slot forever (the pusher does not exist there);
- *               the atfork handlers hold every spine lock, which does not cover that window.
+ * Fork:         the atfork handlers hold every spine lock; a child forked while another
+ *               thread was between its tail fetch-add and its slot store marks such slots
+ *               as tombstones that poppers skip (that span stays with the parent's thread,
+ *               which does not exist in the child: a leak in the child, not a hang).
  * Links used:   none of the span's (the set is not intrusive).
  */
 #include <errno.h>
@@ -216,50 +217,57 @@ static void ss_push(struct ss_set *set, sl_span_t *s) {
 #endif
 }
 
+/* A slot claimed by a pusher that does not exist in a fork child (see ss_atfork_child):
+ * poppers skip it. */
+#define SS_TOMBSTONE ((sl_span_t *)1)
+
 static sl_span_t *ss_pop(struct ss_set *set) {
     /* Acquire: pairs with spanset.c:spine_locked */
     _Atomic(ss_block_t *) *spine = sl_load_acquire(&set->xspine);
     if (!spine)
         return NULL;
-    uint64_t h = sl_load_acquire(&set->xhead);
-    ss_block_t *b;
     for (;;) {
-        uint64_t t = sl_load_acquire(&set->xtail);
-        if (h >= t)
-            return NULL;
-        uint64_t top = h / SS_BLOCK_ENTRIES;
-        /* Acquire: pairs with spanset.c:block_for_push (release store of the entry). */
-        b = sl_load_acquire(&spine[top % SS_RING]);
-        if (!b || sl_load_relaxed(&b->xtop) != top)
-            return NULL; /* a pusher is still installing the head's block (as in Go) */
-        /* acq_rel: head positions are handed out once; the block cannot be recycled
-         * while position h is unpopped, so b stays valid. */
-        if (sl_cas_acq_rel(&set->xhead, &h, h + 1))
-            break;
-        sl_count(&set->xcas_retries); /* h reloaded by the failed CAS */
+        uint64_t h = sl_load_acquire(&set->xhead);
+        ss_block_t *b;
+        for (;;) {
+            uint64_t t = sl_load_acquire(&set->xtail);
+            if (h >= t)
+                return NULL;
+            uint64_t top = h / SS_BLOCK_ENTRIES;
+            /* Acquire: pairs with spanset.c:block_for_push (release store of the entry). */
+            b = sl_load_acquire(&spine[top % SS_RING]);
+            if (!b || sl_load_relaxed(&b->xtop) != top)
+                return NULL; /* a pusher is still installing the head's block (as in Go) */
+            /* acq_rel: head positions are handed out once; the block cannot be recycled
+             * while position h is unpopped, so b stays valid. */
+            if (sl_cas_acq_rel(&set->xhead, &h, h + 1))
+                break;
+            sl_count(&set->xcas_retries); /* h reloaded by the failed CAS */
+        }
+        _Atomic(sl_span_t *) *slot = &b->xslots[h % SS_BLOCK_ENTRIES];
+        sl_span_t *s;
+        unsigned spins = 0;
+        /* Acquire: pairs with spanset.c:ss_push. NULL: claimed, not yet stored: wait. */
+        while (!(s = sl_load_acquire(slot))) {
+            if (++spins % SS_SPIN_YIELD == 0)
+                sched_yield();
+            else
+                sl_cpu_relax();
+        }
+        sl_store_relaxed(slot, NULL);
+        /* acq_rel: the last popper sees every other popper's slot clearing before it
+         * recycles the block. pairs with itself in other poppers */
+        if (sl_faa_acq_rel(&b->xpopped, 1) + 1 == SS_BLOCK_ENTRIES) {
+            uint64_t top = h / SS_BLOCK_ENTRIES;
+            sl_store_relaxed(&b->xpopped, 0);
+            /* Release: a pusher that finds the entry empty installs a block after our
+             * reset. pairs with spanset.c:block_for_push */
+            sl_store_release(&spine[top % SS_RING], NULL);
+            pool_put(b);
+        }
+        if (s != SS_TOMBSTONE)
+            return s;
     }
-    _Atomic(sl_span_t *) *slot = &b->xslots[h % SS_BLOCK_ENTRIES];
-    sl_span_t *s;
-    unsigned spins = 0;
-    /* Acquire: pairs with spanset.c:ss_push. NULL: claimed, not yet stored: wait. */
-    while (!(s = sl_load_acquire(slot))) {
-        if (++spins % SS_SPIN_YIELD == 0)
-            sched_yield();
-        else
-            sl_cpu_relax();
-    }
-    sl_store_relaxed(slot, NULL);
-    /* acq_rel: the last popper sees every other popper's slot clearing before it recycles
-     * the block. pairs with itself in other poppers */
-    if (sl_faa_acq_rel(&b->xpopped, 1) + 1 == SS_BLOCK_ENTRIES) {
-        uint64_t top = h / SS_BLOCK_ENTRIES;
-        sl_store_relaxed(&b->xpopped, 0);
-        /* Release: a pusher that finds the entry empty installs a block after our reset.
-         * pairs with spanset.c:block_for_push */
-        sl_store_release(&spine[top % SS_RING], NULL);
-        pool_put(b);
-    }
-    return s;
 }
 
 static int ss_init(unsigned spc) {
@@ -313,10 +321,23 @@ static void ss_atfork_parent(void) {
         pthread_mutex_unlock(&sets[spc].spine_lock);
 }
 
+/* In the child only this thread exists. A pusher of the parent may have taken a position
+ * (tail fetch-add) without installing its block or filling its slot; nobody ever will
+ * here, and a popper would wait on that slot forever. Give every position below the tail a
+ * block and turn every empty slot into a tombstone that poppers skip. */
 static void ss_atfork_child(void) {
     pthread_mutex_init(&pool_lock, NULL);
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_init(&sets[spc].spine_lock, NULL);
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        struct ss_set *set = &sets[spc];
+        pthread_mutex_init(&set->spine_lock, NULL);
+        uint64_t h = sl_load_relaxed(&set->xhead), t = sl_load_relaxed(&set->xtail);
+        for (uint64_t pos = h; pos < t; pos++) {
+            ss_block_t *b = block_for_push(set, pos / SS_BLOCK_ENTRIES);
+            _Atomic(sl_span_t *) *slot = &b->xslots[pos % SS_BLOCK_ENTRIES];
+            if (!sl_load_relaxed(slot))
+                sl_store_relaxed(slot, SS_TOMBSTONE);
+        }
+    }
 }
 
 #ifdef SL_TSAN_CANARY
