@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "central.h"
+#include "counters.h"
 #include "fatal.h"
 #include "mcache.h"
 #include "mheap.h"
@@ -12,32 +13,16 @@
  * this (anti-thrash: the next refill finds it), and returned to the mheap otherwise. */
 #define SL_CENTRAL_KEEP_AVAILABLE 4
 
-/* Common per-class counters: relaxed, on one cache line per class. */
-struct central_class {
-    _Alignas(64) _Atomic uint64_t cache_calls;
-    _Atomic uint64_t uncache_calls;
-    _Atomic uint64_t put_available_calls;
-    _Atomic uint64_t grown;
-    _Atomic uint64_t returned;
-    _Atomic uint64_t parks;
-};
-
-static struct central_class classes[SL_NUM_SPAN_CLASSES];
-
 const sl_central_ops_t *sl_central_active;
 
-static inline uint64_t ld(_Atomic uint64_t *p) {
-    return sl_load_relaxed(p);
-}
-
 uint64_t sl_central_available_derived(unsigned spc) {
-    struct central_class *c = &classes[spc];
+    uint64_t c[SL_CTR_N];
+    sl_counters_read(spc, c);
     /* Spans enter the available set by uncache (not parked, not returned) and by
      * put_available; they leave by cache calls that did not grow. */
-    uint64_t in = ld(&c->uncache_calls) - ld(&c->parks) - ld(&c->returned) +
-                  ld(&c->put_available_calls) + ld(&c->grown);
-    uint64_t out = ld(&c->cache_calls);
-    return in > out ? in - out : 0;
+    uint64_t in = c[SL_CTR_UNCACHE] - c[SL_CTR_PARKS] - c[SL_CTR_RETURNED] +
+                  c[SL_CTR_PUT_AVAILABLE] + c[SL_CTR_GROWN];
+    return in > c[SL_CTR_CACHE] ? in - c[SL_CTR_CACHE] : 0;
 }
 
 sl_span_t *sl_central_grow(unsigned spc) {
@@ -45,7 +30,7 @@ sl_span_t *sl_central_grow(unsigned spc) {
     size_t npages = sl_class_to_npages[sl_spanclass_sizeclass(spc)];
     sl_span_t *s = sl_mheap_alloc_span(mc ? &mc->pcache : NULL, npages, spc, 1);
     if (s)
-        sl_count(&classes[spc].grown);
+        sl_counter_bump(spc, SL_CTR_GROWN);
     return s;
 }
 
@@ -67,13 +52,12 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
                  (unsigned long)none, (unsigned long)owner);
     atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
     sl_span_sweep(s);
-    sl_count(&classes[spc].cache_calls);
+    sl_counter_bump(spc, SL_CTR_CACHE);
     return s;
 }
 
 static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     unsigned spc = s->spanclass;
-    struct central_class *c = &classes[spc];
     uintptr_t cur = owner;
     if (sl_span_state(s) != SL_SPAN_CACHED ||
         !atomic_compare_exchange_strong_explicit(&s->xowner, &cur, 0, memory_order_acq_rel,
@@ -81,13 +65,13 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
         sl_fatal("span %p given back by %#lx, which does not own it (owner %#lx, state %u)",
                  (void *)s->base, (unsigned long)owner, (unsigned long)cur, sl_span_state(s));
     sl_span_sweep(s);
-    sl_count(&c->uncache_calls);
+    sl_counter_bump(spc, SL_CTR_UNCACHE);
     if (s->alloc_count == s->nelems) {
         /* Park. Dekker-style with free_remote: we store the state then look for frees;
          * a freer ORs its bit then looks at the state. seq_cst on both sides means at
          * least one of us sees the other; the PARKED -> TRANSIT CAS picks one winner.
          * pairs with malloc.c:free_remote */
-        sl_count(&c->parks);
+        sl_counter_bump(spc, SL_CTR_PARKS);
         sl_store_seqcst(&s->xstate, SL_SPAN_PARKED);
         if (sl_span_has_remote_frees(s))
             sl_central_note_free_remote(s);
@@ -96,7 +80,7 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
     if (s->alloc_count == 0 &&
         (release_empty || sl_central_available_derived(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
-        sl_count(&c->returned);
+        sl_counter_bump(spc, SL_CTR_RETURNED);
         sl_mheap_free_span(s);
         return;
     }
@@ -116,7 +100,7 @@ void sl_central_note_free_remote(sl_span_t *s) {
          * and the span parked again since, full. Only a span with a pending free may
          * become available. */
         if (sl_span_has_remote_frees(s)) {
-            sl_count(&classes[s->spanclass].put_available_calls);
+            sl_counter_bump(s->spanclass, SL_CTR_PUT_AVAILABLE);
             sl_central_active->put_available(s);
             return;
         }
@@ -157,16 +141,15 @@ void sl_central_counters(int spc, struct sl_central_counters *out) {
     *out = (struct sl_central_counters){0};
     unsigned lo = spc < 0 ? 2 : (unsigned)spc, hi = spc < 0 ? SL_NUM_SPAN_CLASSES : lo + 1;
     for (unsigned k = lo; k < hi; k++) {
-        struct central_class *c = &classes[k];
-        uint64_t cc = ld(&c->cache_calls), uc = ld(&c->uncache_calls);
-        uint64_t pa = ld(&c->put_available_calls), pk = ld(&c->parks);
-        out->cache_calls += cc;
-        out->uncache_calls += uc;
-        out->put_available_calls += pa;
-        out->spans_grown += ld(&c->grown);
-        out->spans_returned += ld(&c->returned);
-        out->spans_cached += cc - uc;
-        out->spans_parked += pk - pa;
+        uint64_t c[SL_CTR_N];
+        sl_counters_read(k, c);
+        out->cache_calls += c[SL_CTR_CACHE];
+        out->uncache_calls += c[SL_CTR_UNCACHE];
+        out->put_available_calls += c[SL_CTR_PUT_AVAILABLE];
+        out->spans_grown += c[SL_CTR_GROWN];
+        out->spans_returned += c[SL_CTR_RETURNED];
+        out->spans_cached += c[SL_CTR_CACHE] - c[SL_CTR_UNCACHE];
+        out->spans_parked += c[SL_CTR_PARKS] - c[SL_CTR_PUT_AVAILABLE];
         if (sl_central_active && sl_central_active->stats) {
             struct sl_central_counters v = {0};
             sl_central_active->stats(k, &v);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "central.h"
+#include "counters.h"
 #include "fatal.h"
 #include "malloc_internal.h"
 #include "mcache.h"
@@ -67,6 +68,7 @@ static void fork_prepare(void) {
     if (sl_central_active->atfork_prepare)
         sl_central_active->atfork_prepare();
     sl_mcache_atfork_prepare();
+    sl_counters_atfork_prepare();
     sl_mheap_atfork_prepare();
     sl_os_atfork_prepare();
 }
@@ -74,6 +76,7 @@ static void fork_prepare(void) {
 static void fork_parent(void) {
     sl_os_atfork_parent();
     sl_mheap_atfork_parent();
+    sl_counters_atfork_parent();
     sl_mcache_atfork_parent();
     if (sl_central_active->atfork_parent)
         sl_central_active->atfork_parent();
@@ -82,6 +85,7 @@ static void fork_parent(void) {
 static void fork_child(void) {
     sl_os_atfork_child();
     sl_mheap_atfork_child();
+    sl_counters_atfork_child();
     sl_mcache_atfork_child();
     if (sl_central_active->atfork_child)
         sl_central_active->atfork_child();

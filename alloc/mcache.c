@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "central.h"
+#include "counters.h"
 #include "fatal.h"
 #include "mcache.h"
 #include "os.h"
@@ -100,6 +101,7 @@ void sl_mcache_flush(void) {
     sl_mheap_flush_pagecache(&c->pcache);
     if (sl_central_active->thread_detach)
         sl_central_active->thread_detach();
+    sl_counters_thread_exit();
     sl_tls_mcache = &sl_mcache_empty;
     pthread_setspecific(mcache_key, NULL);
     pthread_mutex_lock(&free_lock);

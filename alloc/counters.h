@@ -1,0 +1,56 @@
+/* Per-thread event counters of the common mcentral layer. Each thread bumps its own block
+ * (a plain load and store, no locked instruction, no shared cache line), so counting costs
+ * every variant the same and adds no contention; readers sum all blocks under a lock.
+ * A thread's block is folded into the totals and recycled when its cache is flushed. */
+#ifndef SL_COUNTERS_H
+#define SL_COUNTERS_H
+
+#include <stdint.h>
+
+#include "atomic.h"
+#include "sizeclass.h"
+
+enum {
+    SL_CTR_CACHE,         /* sl_central_cache calls that returned a span */
+    SL_CTR_UNCACHE,       /* sl_central_uncache calls */
+    SL_CTR_PUT_AVAILABLE, /* parked spans handed to put_available */
+    SL_CTR_GROWN,         /* spans taken from the mheap */
+    SL_CTR_RETURNED,      /* all-free spans given back to the mheap */
+    SL_CTR_PARKS,         /* full spans parked */
+    SL_CTR_N
+};
+
+typedef struct sl_counters_block sl_counters_block_t;
+struct sl_counters_block {
+    /* Written only by the owning thread (relaxed load + store); read by sl_counters_read. */
+    _Atomic uint64_t v[SL_NUM_SPAN_CLASSES][SL_CTR_N];
+    sl_counters_block_t *next; /* under the counters lock */
+    int shared;                /* the fallback block: updated with atomic adds */
+};
+
+extern __thread sl_counters_block_t *sl_tls_counters;
+
+sl_counters_block_t *sl_counters_attach(void);
+
+static inline void sl_counter_bump(unsigned spc, unsigned k) {
+    sl_counters_block_t *b = sl_tls_counters;
+    if (__builtin_expect(!b, 0))
+        b = sl_counters_attach();
+    _Atomic uint64_t *p = &b->v[spc][k];
+    if (__builtin_expect(b->shared, 0))
+        sl_faa_relaxed(p, 1);
+    else
+        sl_store_relaxed(p, sl_load_relaxed(p) + 1);
+}
+
+/* Totals of class spc over every thread, exited ones included. */
+void sl_counters_read(unsigned spc, uint64_t out[SL_CTR_N]);
+
+/* Fold this thread's block into the totals and recycle it. */
+void sl_counters_thread_exit(void);
+
+void sl_counters_atfork_prepare(void);
+void sl_counters_atfork_parent(void);
+void sl_counters_atfork_child(void);
+
+#endif
