@@ -73,7 +73,7 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
          * pairs with malloc.c:free_remote */
         sl_counter_bump(spc, SL_CTR_PARKS);
         sl_store_seqcst(&s->xstate, SL_SPAN_PARKED);
-        if (sl_span_has_remote_frees(s))
+        if (sl_span_unpark_ready(s))
             sl_central_note_free_remote(s);
         return;
     }
@@ -97,9 +97,9 @@ void sl_central_note_free_remote(sl_span_t *s) {
         if (!sl_cas_seqcst(&s->xstate, &parked, SL_SPAN_TRANSIT))
             return; /* not parked, or another freer won */
         /* The state word can be ABA: our bit may have been swept in an earlier episode
-         * and the span parked again since, full. Only a span with a pending free may
-         * become available. */
-        if (sl_span_has_remote_frees(s)) {
+         * and the span parked again since, full. Only a span with enough pending frees
+         * may become available. */
+        if (sl_span_unpark_ready(s)) {
             sl_counter_bump(s->spanclass, SL_CTR_PUT_AVAILABLE);
             sl_central_active->put_available(s);
             return;
@@ -108,7 +108,7 @@ void sl_central_note_free_remote(sl_span_t *s) {
          * while we held it sees TRANSIT and relies on us to see its bit.
          * pairs with malloc.c:free_remote */
         sl_store_seqcst(&s->xstate, SL_SPAN_PARKED);
-        if (!sl_span_has_remote_frees(s))
+        if (!sl_span_unpark_ready(s))
             return;
     }
 }

@@ -106,6 +106,17 @@ static int init_locked(const char *name) {
         return -EINVAL;
     }
     sl_scavenger_configure();
+    const char *up = getenv("SPANLAB_UNPARK_PCT");
+    if (up && *up) {
+        char *end;
+        unsigned long pct = strtoul(up, &end, 10);
+        if (*end != '\0' || pct > 100) {
+            sl_message("SPANLAB_UNPARK_PCT='%s': want a percentage of a span's objects, 0..100",
+                       up);
+            return -EINVAL;
+        }
+        sl_span_unpark_pct = (unsigned)pct;
+    }
     int r = sl_mcache_init();
     if (r < 0)
         return r;

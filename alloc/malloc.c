@@ -130,7 +130,8 @@ static void free_remote(sl_span_t *s, unsigned idx) {
     uint64_t old = sl_for_seqcst(&s->xfree_bits[w], bit);
     if (old & bit)
         sl_report_bad("double free of %p", sl_span_obj(s, idx));
-    if (sl_load_seqcst(&s->xstate) == SL_SPAN_PARKED)
+    if (sl_load_seqcst(&s->xstate) == SL_SPAN_PARKED &&
+        (sl_span_unpark_pct == 0 || sl_span_unpark_ready(s)))
         sl_central_note_free_remote(s);
 }
 

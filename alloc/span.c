@@ -48,11 +48,19 @@ unsigned sl_span_next_free_index(sl_span_t *s) {
     return result;
 }
 
-bool sl_span_has_remote_frees(sl_span_t *s) {
-    unsigned words = (s->nelems + 63u) / 64;
-    for (unsigned w = 0; w < words; w++)
-        if (sl_load_seqcst(&s->xfree_bits[w]) != 0) /* pairs with malloc.c:free_remote */
+unsigned sl_span_unpark_pct; /* set once at initialisation ($SPANLAB_UNPARK_PCT) */
+
+bool sl_span_unpark_ready(sl_span_t *s) {
+    unsigned words = (s->nelems + 63u) / 64, need = s->nelems * sl_span_unpark_pct / 100, n = 0;
+    if (need == 0)
+        need = 1;
+    for (unsigned w = 0; w < words; w++) {
+        /* seq_cst: the park protocol's Dekker pair. pairs with malloc.c:free_remote */
+        uint64_t bits = sl_load_seqcst(&s->xfree_bits[w]);
+        n += (unsigned)__builtin_popcountll(bits);
+        if (n >= need)
             return true;
+    }
     return false;
 }
 

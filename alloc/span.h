@@ -80,8 +80,11 @@ void sl_span_refill_cache(sl_span_t *s);
 /* Owner-only: next free slot index at or after freeindex, or nelems if none. */
 unsigned sl_span_next_free_index(sl_span_t *s);
 
-/* True if any remote free is pending in xfree_bits (seq_cst load; see park protocol). */
-bool sl_span_has_remote_frees(sl_span_t *s);
+/* A parked span may become available: at least max(1, nelems * sl_span_unpark_pct / 100)
+ * frees are pending in xfree_bits (seq_cst loads; see the park protocol in central.c).
+ * The default, 0, is Go's rule as the issue states it: the first free unparks. */
+bool sl_span_unpark_ready(sl_span_t *s);
+extern unsigned sl_span_unpark_pct;
 
 static inline uint32_t sl_span_state(sl_span_t *s) {
     return sl_load_acquire(&s->xstate);

@@ -195,6 +195,26 @@ static void test_park_aba(void) {
     CHECK(sl_span_state(s) == SL_SPAN_AVAILABLE); /* a real free unparked it */
 }
 
+/* SPANLAB_UNPARK_PCT: a parked span waits for that share of its objects to be freed. */
+static void test_unpark_threshold(void) {
+    sl_span_unpark_pct = 50;
+    void *p[4];
+    for (int i = 0; i < 4; i++)
+        p[i] = sl_malloc(2048); /* 4 objects per span */
+    sl_span_t *s = sl_spanmap_lookup((uintptr_t)p[0]);
+    CHECK(s->nelems == 4 && sl_spanmap_lookup((uintptr_t)p[3]) == s);
+    void *q = sl_malloc(2048); /* s is full: parked, a new span is cached */
+    CHECK(sl_spanmap_lookup((uintptr_t)q) != s && sl_span_state(s) == SL_SPAN_PARKED);
+    sl_free(p[0]);
+    CHECK(sl_span_state(s) == SL_SPAN_PARKED); /* 1 of 4 freed: below 50 % */
+    sl_free(p[1]);
+    CHECK(sl_span_state(s) == SL_SPAN_AVAILABLE);
+    sl_span_unpark_pct = 0;
+    sl_free(p[2]);
+    sl_free(p[3]);
+    sl_free(q);
+}
+
 int main(void) {
     CHECK(sl_init(NULL) == 0);
     test_span_bitmap();
@@ -202,6 +222,7 @@ int main(void) {
     test_spanmap();
     test_calloc_zero();
     test_park_aba();
+    test_unpark_threshold();
     test_tiny();
     return check_done("internals");
 }
