@@ -16,14 +16,29 @@
 /* Requests above this fail with ENOMEM (the 47-bit user address space). */
 #define SL_MAX_ALLOC ((size_t)1 << 46)
 
-static inline void *alloc_fast(unsigned spc, bool zero, sl_span_t **span_out) {
+/* Everything but the fast path: initialisation (or the bootstrap arena while this very
+ * thread initialises), the first cache of a thread, refill from the mcentral. */
+static __attribute__((noinline)) void *alloc_refill(size_t size, unsigned spc, bool zero,
+                                                    sl_span_t **span_out) {
+    if (sl_tls_mcache == &sl_mcache_empty && !sl_ensure_init())
+        return sl_bootstrap_alloc(size, 16); /* static, never reused: zero */
+    bool needzero;
+    void *p = sl_mcache_alloc_slow(spc, &needzero);
+    if (p && zero && needzero)
+        memset(p, 0, sl_class_to_size[sl_spanclass_sizeclass(spc)]);
+    if (p && span_out)
+        *span_out = sl_tls_mcache->alloc[spc];
+    return p;
+}
+
+static inline void *alloc_fast(size_t size, unsigned spc, bool zero, sl_span_t **span_out) {
     sl_span_t *s = sl_tls_mcache->alloc[spc];
     uint64_t cache = s->alloc_cache;
     if (__builtin_expect(cache != 0, 1)) {
         unsigned t = (unsigned)__builtin_ctzll(cache);
         unsigned idx = s->freeindex + t, fi = idx + 1;
         /* Go's nextFreeFast: leave the 64-slot window reload to the slow path. */
-        if (idx < s->nelems && (fi % 64 != 0 || fi == s->nelems)) {
+        if (__builtin_expect(idx < s->nelems && (fi % 64 != 0 || fi == s->nelems), 1)) {
             s->alloc_cache = (cache >> t) >> 1;
             s->freeindex = (uint16_t)fi;
             void *p = sl_span_obj(s, idx);
@@ -34,17 +49,11 @@ static inline void *alloc_fast(unsigned spc, bool zero, sl_span_t **span_out) {
             return p;
         }
     }
-    bool needzero;
-    void *p = sl_mcache_alloc_slow(spc, &needzero);
-    if (p && zero && needzero)
-        memset(p, 0, sl_class_to_size[sl_spanclass_sizeclass(spc)]);
-    if (p && span_out)
-        *span_out = sl_tls_mcache->alloc[spc];
-    return p;
+    return alloc_refill(size, spc, zero, span_out);
 }
 
 void *sl_alloc_spc(unsigned spc, bool zero, sl_span_t **span_out) {
-    return alloc_fast(spc, zero, span_out);
+    return alloc_fast(SL_TINY_SIZE, spc, zero, span_out);
 }
 
 static void *alloc_large(size_t size, int noscan, bool zero, size_t align_pages) {
@@ -67,15 +76,19 @@ static void *alloc_large(size_t size, int noscan, bool zero, size_t align_pages)
 }
 
 static inline void *alloc_small(size_t size, int noscan, bool zero) {
-    if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
-        return sl_bootstrap_alloc(size, 16);
-    return alloc_fast(sl_spanclass(sl_size_to_class(size), noscan), zero, NULL);
+    return alloc_fast(size, sl_spanclass(sl_size_to_class(size), noscan), zero, NULL);
+}
+
+static __attribute__((noinline)) void *malloc_other(size_t size) {
+    if (size == 0)
+        return alloc_small(1, 0, false);
+    return alloc_large(size, 0, false, 1);
 }
 
 void *sl_malloc(size_t size) {
-    if (size <= SL_MAX_SMALL_SIZE)
-        return alloc_small(size ? size : 1, 0, false);
-    return alloc_large(size, 0, false, 1);
+    if (__builtin_expect(size - 1 < SL_MAX_SMALL_SIZE, 1)) /* 1 .. 32768 */
+        return alloc_small(size, 0, false);
+    return malloc_other(size);
 }
 
 void *sl_malloc_noscan(size_t size) {
@@ -94,7 +107,7 @@ void *sl_malloc_noscan(size_t size) {
     if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
         return sl_bootstrap_alloc(size, 16);
     sl_span_t *s;
-    void *p = alloc_fast(spc, false, &s);
+    void *p = alloc_fast(size, spc, false, &s);
     if (p)
         sl_tiny_note_whole(s, (uintptr_t)p);
     return p;
@@ -106,11 +119,8 @@ void *sl_calloc(size_t n, size_t size) {
         errno = ENOMEM;
         return NULL;
     }
-    if (total <= SL_MAX_SMALL_SIZE) {
-        if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
-            return sl_bootstrap_alloc(total ? total : 1, 16); /* static: already zero */
-        return alloc_fast(sl_spanclass(sl_size_to_class(total ? total : 1), 0), true, NULL);
-    }
+    if (total <= SL_MAX_SMALL_SIZE)
+        return alloc_small(total ? total : 1, 0, true);
     return alloc_large(total, 0, true, 1);
 }
 
@@ -258,7 +268,7 @@ void *sl_aligned_alloc(size_t align, size_t size) {
             if (sl_class_to_size[sc] % align == 0) {
                 if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
                     return sl_bootstrap_alloc(size, align);
-                return alloc_fast(sl_spanclass(sc, 0), false, NULL);
+                return alloc_fast(size, sl_spanclass(sc, 0), false, NULL);
             }
     }
     size_t align_pages = align > SL_PAGE_SIZE ? align >> SL_PAGE_SHIFT : 1;
