@@ -6,9 +6,9 @@
 
 #include "fatal.h"
 
-static void write_all(const char *buf, size_t len) {
+static void write_all(int fd, const char *buf, size_t len) {
     while (len > 0) {
-        ssize_t n = write(2, buf, len);
+        ssize_t n = write(fd, buf, len);
         if (n <= 0)
             return;
         buf += n;
@@ -16,7 +16,7 @@ static void write_all(const char *buf, size_t len) {
     }
 }
 
-static void vmessage(const char *prefix, const char *fmt, va_list ap) {
+static void vmessage_fd(int fd, const char *prefix, const char *fmt, va_list ap) {
     char buf[512];
     int n = snprintf(buf, sizeof buf, "%s", prefix);
     if (n < 0)
@@ -26,7 +26,18 @@ static void vmessage(const char *prefix, const char *fmt, va_list ap) {
     if (len > sizeof buf - 2)
         len = sizeof buf - 2;
     buf[len++] = '\n';
-    write_all(buf, len);
+    write_all(fd, buf, len);
+}
+
+static void vmessage(const char *prefix, const char *fmt, va_list ap) {
+    vmessage_fd(2, prefix, fmt, ap);
+}
+
+void sl_say(int fd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage_fd(fd, "", fmt, ap);
+    va_end(ap);
 }
 
 void sl_message(const char *fmt, ...) {

@@ -11,6 +11,9 @@ _Noreturn void sl_report_bad(const char *fmt, ...) __attribute__((format(printf,
 /* Diagnostics without malloc: formats into a fixed buffer and writes to fd 2. */
 void sl_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* One line (newline added) on fd, from a fixed buffer, no prefix: for reports at exit. */
+void sl_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #define sl_fatal(...) sl_fatal_at(__FILE__, __func__, __LINE__, __VA_ARGS__)
 
 #ifdef SL_DEBUG

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "central.h"
+#include "fatal.h"
 #include "preload.h"
 #include "spanlab.h"
 
@@ -20,52 +21,11 @@
 static bool preload_stats_on;
 static int preload_stats_fd = STDERR_FILENO; /* a copy: coreutils close fd 2 before exit */
 
-/* One line on fd from a fixed buffer: no malloc, no stdio locks. */
-__attribute__((format(printf, 2, 3))) static void preload_say(int fd, const char *fmt, ...) {
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof buf - 2)
-        n = (int)sizeof buf - 2;
-    buf[n++] = '\n';
-    for (size_t off = 0; off < (size_t)n;) {
-        ssize_t w = write(fd, buf + off, (size_t)n - off);
-        if (w <= 0)
-            return;
-        off += (size_t)w;
-    }
-}
-
-static _Noreturn void preload_unknown_variant(const char *want) {
-    char known[512];
-    size_t len = 0;
-    known[0] = '\0';
-    for (const sl_central_ops_t *const *v = sl_variant_list(); *v != NULL; v++) {
-        int n = snprintf(known + len, sizeof known - len, "%s%s", len ? " " : "", (*v)->name);
-        if (n < 0 || (size_t)n >= sizeof known - len)
-            break;
-        len += (size_t)n;
-    }
-    preload_say(STDERR_FILENO,
-                "spanlab: SPANLAB_CENTRAL=%s is not a known variant; known variants: %s", want,
-                known);
-    abort();
-}
-
 __attribute__((constructor(101))) static void preload_start(void) {
-    const char *want = getenv("SPANLAB_CENTRAL");
-    int rc = sl_init(NULL); /* may already have run lazily: then the variant is fixed */
-    const char *have = sl_variant();
-    if (want != NULL && *want != '\0' && (have == NULL || strcmp(want, have) != 0))
-        preload_unknown_variant(want);
-    if (have == NULL) {
-        preload_say(STDERR_FILENO, "spanlab: initialisation failed (%s)", strerror(-rc));
-        abort();
-    }
+    /* Usually initialisation already ran, lazily, on the loader's first malloc; an
+     * unknown $SPANLAB_CENTRAL has then printed the known variants and aborted. */
+    if (sl_init(NULL) < 0)
+        abort(); /* the core printed why */
     const char *stats = getenv("SPANLAB_STATS");
     preload_stats_on = stats != NULL && strcmp(stats, "1") == 0;
     if (preload_stats_on) {
@@ -87,21 +47,20 @@ __attribute__((destructor)) static void preload_stats_at_exit(void) {
     sl_stats(&st);
     const struct sl_central_counters *c = &st.central;
     long pid = (long)getpid();
-    preload_say(preload_stats_fd,
-                "spanlab[%ld]: variant=%s mapped=" PRELOAD_MIB_FMT " inuse=" PRELOAD_MIB_FMT
-                " free=" PRELOAD_MIB_FMT " released=" PRELOAD_MIB_FMT
-                " spans_small=%zu spans_large=%zu large_inuse=" PRELOAD_MIB_FMT " scavenges=%llu",
-                pid, sl_variant(), PRELOAD_MIB(st.heap_mapped), PRELOAD_MIB(st.heap_inuse),
-                PRELOAD_MIB(st.heap_free), PRELOAD_MIB(st.heap_released), st.spans_small,
-                st.spans_large, PRELOAD_MIB(st.large_inuse), PRELOAD_U64(st.scavenges));
-    preload_say(preload_stats_fd,
-                "spanlab[%ld]: central cache=%llu uncache=%llu put_available=%llu grown=%llu "
-                "returned=%llu available=%llu parked=%llu cached=%llu lock_waits=%llu "
-                "cas_retries=%llu grace_periods=%llu",
-                pid, PRELOAD_U64(c->cache_calls), PRELOAD_U64(c->uncache_calls),
-                PRELOAD_U64(c->put_available_calls), PRELOAD_U64(c->spans_grown),
-                PRELOAD_U64(c->spans_returned), PRELOAD_U64(c->spans_available),
-                PRELOAD_U64(c->spans_parked), PRELOAD_U64(c->spans_cached),
-                PRELOAD_U64(c->lock_waits), PRELOAD_U64(c->cas_retries),
-                PRELOAD_U64(c->grace_periods));
+    sl_say(preload_stats_fd,
+           "spanlab[%ld]: variant=%s mapped=" PRELOAD_MIB_FMT " inuse=" PRELOAD_MIB_FMT
+           " free=" PRELOAD_MIB_FMT " released=" PRELOAD_MIB_FMT
+           " spans_small=%zu spans_large=%zu large_inuse=" PRELOAD_MIB_FMT " scavenges=%llu",
+           pid, sl_variant(), PRELOAD_MIB(st.heap_mapped), PRELOAD_MIB(st.heap_inuse),
+           PRELOAD_MIB(st.heap_free), PRELOAD_MIB(st.heap_released), st.spans_small, st.spans_large,
+           PRELOAD_MIB(st.large_inuse), PRELOAD_U64(st.scavenges));
+    sl_say(preload_stats_fd,
+           "spanlab[%ld]: central cache=%llu uncache=%llu put_available=%llu grown=%llu "
+           "returned=%llu available=%llu parked=%llu cached=%llu lock_waits=%llu "
+           "cas_retries=%llu grace_periods=%llu",
+           pid, PRELOAD_U64(c->cache_calls), PRELOAD_U64(c->uncache_calls),
+           PRELOAD_U64(c->put_available_calls), PRELOAD_U64(c->spans_grown),
+           PRELOAD_U64(c->spans_returned), PRELOAD_U64(c->spans_available),
+           PRELOAD_U64(c->spans_parked), PRELOAD_U64(c->spans_cached), PRELOAD_U64(c->lock_waits),
+           PRELOAD_U64(c->cas_retries), PRELOAD_U64(c->grace_periods));
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static unsigned long check_passed, check_failed;
 
@@ -42,6 +43,18 @@ static inline int check_done(const char *name) {
 static inline long env_long(const char *name, long dflt) {
     const char *e = getenv(name);
     return e && *e ? strtol(e, NULL, 10) : dflt;
+}
+
+/* Resident set size of this process in KiB (/proc/self/statm). */
+static inline long rss_kib(void) {
+    long pages = 0, res = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+            res = 0;
+        fclose(f);
+    }
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 #endif

@@ -14,17 +14,6 @@ enum { THREADS = 4, PER = 64 << 20 };
 static void *objs[THREADS][1 << 16];
 static size_t nobj[THREADS];
 
-static long rss_kib(void) {
-    long pages = 0, res = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &res) != 2)
-            res = 0;
-        fclose(f);
-    }
-    return res * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 static void *filler(void *arg) {
     uintptr_t t = (uintptr_t)arg;
     size_t used = 0, n = 0;

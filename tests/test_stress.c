@@ -169,17 +169,6 @@ static void *short_lived(void *arg) {
     return NULL;
 }
 
-static long rss_kib(void) {
-    long pages = 0, res = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &res) != 2)
-            res = 0;
-        fclose(f);
-    }
-    return res * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 int main(void) {
     CHECK(sl_init(NULL) == 0);
     long threads = env_long("SL_STRESS_THREADS", 4);
