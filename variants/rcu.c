@@ -43,16 +43,15 @@
  *               (the parent's readers are in urcu's registry but do not exist).
  * TSan:         _LGPL_SOURCE + tsan_urcu_shim.h (liburcu's inline shared accesses as
  *               __atomic), readers sl_tsan_release(&rcu_gp_sync) before rcu_read_unlock and
- *               the reclaimer sl_tsan_acquire(&rcu_gp_sync) after synchronize_rcu. liburcu is
- *               linked statically, so `called_from_lib:liburcu-memb.so` matches nothing;
- *               none is needed: we never call call_rcu or rcu_barrier (the source of the
- *               reports that suppression hid), and the library's own accesses are
- *               uninstrumented, so TSan does not see them.
- * Canary:       -DSL_TSAN_CANARY: rcu_give links a FREE span without the writer lock;
- *               canary_touch reads the lock-protected nlinked count with no lock.
- * Links used:   vlink[0] list next (readers follow it), vlink[1] list prev (writer only),
- *               vlink[2] limbo / reclaim batch link (writer only), vword membership.
- *               span->next/prev are not used: the mheap clears them on reinit.
+ *               the reclaimer sl_tsan_acquire(&rcu_gp_sync) after synchronize_rcu. The
+ *               checked executables link liburcu statically, so
+ *               `called_from_lib:liburcu-memb.so` would match nothing; none is needed: we never
+ * call call_rcu or rcu_barrier (the source of the reports that suppression hid), and the library's
+ * own accesses are uninstrumented, so TSan does not see them. Canary:       -DSL_TSAN_CANARY:
+ * rcu_give links a FREE span without the writer lock; canary_touch reads the lock-protected nlinked
+ * count with no lock. Links used:   vlink[0] list next (readers follow it), vlink[1] list prev
+ * (writer only), vlink[2] limbo / reclaim batch link (writer only), vword membership.
+ *               span->next/prev are not used.
  */
 #define _LGPL_SOURCE 1
 
