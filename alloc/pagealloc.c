@@ -143,14 +143,16 @@ void sl_pagealloc_return_block_locked(sl_pagealloc_t *pa, uintptr_t base, uint64
 }
 
 size_t sl_pagealloc_scav_take_locked(sl_pagealloc_t *pa, size_t max_pages, uintptr_t *addr) {
-    /* Highest address first: the heap grows upwards and allocates low first. Regions
-     * are few, so walking the list to find the last ones is cheap. */
-    sl_region_t *regs[64];
-    size_t nreg = 0;
-    for (sl_region_t *r = pa->regions; r && nreg < 64; r = r->next)
-        regs[nreg++] = r;
-    while (nreg > 0) {
-        sl_region_t *r = regs[--nreg];
+    /* Highest address first: the heap grows upwards and allocates low first. The list is
+     * in address order, so walk it for the highest region below the last one seen. */
+    uintptr_t below = UINTPTR_MAX;
+    for (;;) {
+        sl_region_t *r = NULL;
+        for (sl_region_t *q = pa->regions; q && q->base < below; q = q->next)
+            r = q;
+        if (!r)
+            return 0;
+        below = r->base;
         if (r->free_pages == r->scav_pages)
             continue;
         for (size_t w = r->npages / 64; w-- > 0;) {
@@ -169,7 +171,6 @@ size_t sl_pagealloc_scav_take_locked(sl_pagealloc_t *pa, size_t max_pages, uintp
             return n;
         }
     }
-    return 0;
 }
 
 void sl_pagealloc_scav_done_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t npages) {

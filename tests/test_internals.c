@@ -92,6 +92,30 @@ static void test_pagealloc(void) {
     CHECK(free_pages == SL_ARENA_PAGES - 5);
 }
 
+/* Scavenging reaches every region, however many (it once stopped at 64). */
+static void test_scavenge_many_regions(void) {
+    enum { NREG = 70 };
+    sl_pagealloc_t pa = {0};
+    uintptr_t base = (uintptr_t)1 << 41;
+    for (int i = 0; i < NREG; i++)
+        CHECK(sl_pagealloc_grow_locked(&pa, base + (uintptr_t)i * SL_ARENA_SIZE, SL_ARENA_PAGES) ==
+              0);
+    bool nz;
+    for (int i = 0; i < NREG; i++) /* every page used once ... */
+        CHECK(sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz) ==
+              base + (uintptr_t)i * SL_ARENA_SIZE);
+    for (int i = 0; i < NREG; i++) /* ... and free again: dirty */
+        sl_pagealloc_free_locked(&pa, base + (uintptr_t)i * SL_ARENA_SIZE, SL_ARENA_PAGES);
+    size_t released = 0, n;
+    uintptr_t at;
+    while ((n = sl_pagealloc_scav_take_locked(&pa, SL_ARENA_PAGES, &at)) > 0) {
+        sl_pagealloc_scav_done_locked(&pa, at, n);
+        released += n;
+    }
+    CHECK_MSG(released == (size_t)NREG * SL_ARENA_PAGES, "released %zu of %zu pages", released,
+              (size_t)NREG * SL_ARENA_PAGES);
+}
+
 static void test_spanmap(void) {
     void *p = sl_malloc(100);
     sl_span_t *s = sl_spanmap_lookup((uintptr_t)p);
@@ -219,6 +243,7 @@ int main(void) {
     CHECK(sl_init(NULL) == 0);
     test_span_bitmap();
     test_pagealloc();
+    test_scavenge_many_regions();
     test_spanmap();
     test_calloc_zero();
     test_park_aba();

@@ -145,8 +145,9 @@ static void *worker(void *arg) {
                 verify_free(slots[s]);
         }
         slots[s] = make(&r);
+        /* Take back about as many as are handed off, so the queue stays bounded. */
         struct obj o;
-        if ((i & 7) == 0 && take_handed(&o))
+        if ((i & 1) == 0 && take_handed(&o))
             verify_free(o);
     }
     for (unsigned s = 0; s < SLOTS; s++)
