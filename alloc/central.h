@@ -72,9 +72,9 @@ extern const sl_central_ops_t *sl_central_active;
  * xowner by CAS (a second owner aborts: "span owned by two caches") and state CACHED. */
 sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags);
 
-/* Give back a span owned by `owner`, already swept by the caller: parks it if full,
- * returns it to the mheap if all free and the class has enough available spans, else
- * calls uncache_span. */
+/* Give back a span owned by `owner`, after sweeping it (folding in every free so far): parks it if
+ * full, returns it to the mheap if all free and the class has enough available spans, else calls
+ * uncache_span. */
 void sl_central_uncache(sl_span_t *s, uintptr_t owner);
 
 /* A free landed in span s (any thread, after the xfree_bits OR): unpark it if it was

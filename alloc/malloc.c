@@ -237,8 +237,8 @@ void *sl_realloc(void *p, size_t size) {
         sl_free(p);
         return NULL;
     }
-    size_t old = sl_usable_size(p);
-    if (old == 0 && !sl_spanmap_lookup((uintptr_t)p) && !sl_bootstrap_owns(p))
+    size_t old = sl_usable_size(p); /* 0 only for a pointer spanlab does not know */
+    if (old == 0)
         bad_pointer(p, "realloc of a pointer not from spanlab");
     /* Keep the block when the request still fits and would not fit a smaller class. */
     if (size <= old && (old <= SL_MAX_SMALL_SIZE ? size > old / 2 : size > old - SL_PAGE_SIZE) &&

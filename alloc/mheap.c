@@ -58,11 +58,11 @@ static int grow_locked(size_t npages) {
     return sl_pagealloc_grow_locked(&pages, base, bytes >> 13);
 }
 
-static void spanmap_set(sl_span_t *s, sl_span_t *val) {
+/* Point every page of s at s in the page -> span map. */
+static void spanmap_set(sl_span_t *s) {
     for (uintptr_t p = s->base; p < s->base + ((uintptr_t)s->npages << 13); p += SL_PAGE_SIZE) {
         sl_arena_t *a = atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_relaxed);
-        atomic_store_explicit(&a->spans[(p >> 13) & (SL_ARENA_PAGES - 1)], val,
-                              memory_order_relaxed);
+        atomic_store_explicit(&a->spans[(p >> 13) & (SL_ARENA_PAGES - 1)], s, memory_order_relaxed);
     }
 }
 
@@ -103,7 +103,7 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
         for (unsigned i = 0; i < s->nelems; i++)
             atomic_store_explicit(&t[i], 0, memory_order_relaxed);
     }
-    spanmap_set(s, s);
+    spanmap_set(s);
     /* Release: every field above is visible to whoever receives the span through an
      * atomic hand-off. pairs with central.c:sl_central_cache */
     atomic_store_explicit(&s->xstate, sc == 0 ? SL_SPAN_LARGE : SL_SPAN_TRANSIT,

@@ -104,7 +104,5 @@ size_t sl_tiny_usable(sl_span_t *s, unsigned idx, uintptr_t p) {
      * the block, objects placed later are unknown and the answer is an upper bound. */
     uint32_t after = placed & ~((2u << off) - 1);
     unsigned end = after ? (unsigned)__builtin_ctz(after) : SL_TINY_SIZE;
-    if (!placed && c->tiny != blk)
-        end = SL_TINY_SIZE;
     return end - off;
 }
