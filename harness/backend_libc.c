@@ -1,6 +1,7 @@
-/* The process allocator as a backend: glibc, or a peer (jemalloc, tcmalloc, mimalloc)
- * when the cell runs with LD_PRELOAD of its library. `release` asks whichever allocator
- * is live to give free memory back, through that allocator's own entry point.
+/* The process allocator as a backend: glibc, or a peer (jemalloc, tcmalloc, mimalloc,
+ * tbbmalloc, scudo, any preload:NAME=PATH) when the cell runs with LD_PRELOAD of its
+ * library. `release` asks whichever allocator is live to give free memory back, through
+ * that allocator's own entry point.
  */
 #include <dlfcn.h>
 #include <malloc.h>
@@ -30,12 +31,18 @@ static void libc_release(void) {
     void (*mi_collect)(int);
     void (*tc_release)(void);
     int (*mallctl)(const char *, void *, size_t *, void *, size_t);
+    int (*tbb_command)(int, void *);
+    void (*scudo_stats)(void);
     if (libc_sym("mi_collect", &mi_collect, sizeof mi_collect))
         mi_collect(1);
     else if (libc_sym("MallocExtension_ReleaseFreeMemory", &tc_release, sizeof tc_release))
         tc_release();
     else if (libc_sym("mallctl", &mallctl, sizeof mallctl))
         mallctl("arena.4096.purge", NULL, NULL, NULL, 0); /* 4096 = MALLCTL_ARENAS_ALL */
+    else if (libc_sym("scalable_allocation_command", &tbb_command, sizeof tbb_command))
+        tbb_command(0, NULL); /* 0 = TBBMALLOC_CLEAN_ALL_BUFFERS */
+    else if (libc_sym("__scudo_print_stats", &scudo_stats, sizeof scudo_stats))
+        mallopt(-101, 0); /* scudo's M_PURGE: release free memory to the OS */
     else
         malloc_trim(0);
 }

@@ -94,9 +94,17 @@ static const sl_bench_backend_t *cell_backend(const sl_bench_alloc_t *a) {
         }
         return &sl_bench_backend_spanlab;
     }
-    const char *sym = sl_bench_peer_symbol(a->allocator);
+    if (a->kind == SL_BENCH_ALLOC_GLIBC)
+        return &sl_bench_backend_libc;
+    /* A preload that did not take must never pass for a measurement of it: ld.so only
+     * warns and runs on with glibc. */
+    char why[600];
+    if (a->error[0])
+        cell_fail(a->error);
+    if (sl_bench_lib_check_live(a->lib, why, sizeof why) != 0)
+        cell_fail(why);
+    const char *sym = a->kind == SL_BENCH_ALLOC_PEER ? sl_bench_peer_symbol(a->allocator) : NULL;
     if (sym && !dlsym(RTLD_DEFAULT, sym)) {
-        char why[128];
         snprintf(why, sizeof why, "%s is not the live malloc (LD_PRELOAD did not take)",
                  a->allocator);
         cell_fail(why);

@@ -48,10 +48,12 @@ static int opts_long(const char *s, long *out) {
     return 0;
 }
 
-static int opts_add_alloc(sl_bench_opts_t *o, const char *allocator, const char *variant,
-                          const char *lib) {
+static int opts_add_alloc(sl_bench_opts_t *o, sl_bench_alloc_kind_t kind, const char *allocator,
+                          const char *variant, const char *lib) {
     char name[64];
-    if (*variant)
+    if (kind == SL_BENCH_ALLOC_PRELOAD)
+        snprintf(name, sizeof name, "preload:%s", allocator);
+    else if (*variant)
         snprintf(name, sizeof name, "%s:%s", allocator, variant);
     else
         snprintf(name, sizeof name, "%s", allocator);
@@ -64,6 +66,7 @@ static int opts_add_alloc(sl_bench_opts_t *o, const char *allocator, const char 
     snprintf(a->name, sizeof a->name, "%s", name);
     snprintf(a->allocator, sizeof a->allocator, "%s", allocator);
     snprintf(a->variant, sizeof a->variant, "%s", variant);
+    a->kind = kind;
     a->lib = lib;
     return 0;
 }
@@ -78,6 +81,54 @@ static void opts_note_missing(sl_bench_opts_t *o, const char *peer) {
                  peer);
 }
 
+/* preload:NAME=PATH. NAME becomes the CSV `allocator`, so it may not be one slbench already
+ * means something by; PATH must survive LD_PRELOAD, which splits on spaces and colons.
+ * Those are option errors. A file that cannot be the malloc is not: every cell of it is
+ * recorded as failed, with the reason, and the sweep says so up front. */
+static int opts_preload(sl_bench_opts_t *o, const char *spec) {
+    static const char *const reserved[] = {"spanlab", "glibc", "peers", "preload", "all"};
+    const char *eq = strchr(spec, '=');
+    size_t len = eq ? (size_t)(eq - spec) : 0;
+    if (!eq || !len || !eq[1])
+        return opts_fail("--alloc preload: wants preload:NAME=PATH, got 'preload:%s'", spec);
+    char name[32];
+    if (len >= sizeof name ||
+        spec[strspn(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                          "0123456789._+-")] != '=')
+        return opts_fail("preload NAME '%.*s' must be 1 .. %zu of A-Z a-z 0-9 . _ + -", (int)len,
+                         spec, sizeof name - 1);
+    snprintf(name, sizeof name, "%.*s", (int)len, spec);
+    int taken = sl_bench_peer_symbol(name) != NULL;
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        taken |= strcmp(name, reserved[i]) == 0;
+    if (taken)
+        return opts_fail("preload NAME '%s' is a built-in allocator's; choose another", name);
+    const char *path = eq + 1;
+    if (strpbrk(path, " :\t\n") || strlen(path) >= sizeof o->allocs[0].path)
+        return opts_fail("preload:%s: the path may not hold spaces or colons (LD_PRELOAD "
+                         "splits on them), got '%s'",
+                         name, path);
+    char abs[sizeof o->allocs[0].path];
+    if (!realpath(path, abs))
+        snprintf(abs, sizeof abs, "%s", path); /* missing: reported below, cells fail */
+    for (unsigned i = 0; i < o->nallocs; i++)
+        if (o->allocs[i].kind == SL_BENCH_ALLOC_PRELOAD &&
+            strcmp(o->allocs[i].allocator, name) == 0) {
+            if (strcmp(o->allocs[i].path, abs) == 0)
+                return 0;
+            return opts_fail("preload NAME '%s' names two libraries (%s and %s)", name,
+                             o->allocs[i].path, abs);
+        }
+    int rc = opts_add_alloc(o, SL_BENCH_ALLOC_PRELOAD, name, "", NULL);
+    if (rc)
+        return rc;
+    sl_bench_alloc_t *a = &o->allocs[o->nallocs - 1];
+    memcpy(a->path, abs, sizeof abs);
+    a->lib = a->path;
+    sl_bench_lib_check_file(a->path, a->error, sizeof a->error);
+    return 0;
+}
+
 /* A peer that is not installed is skipped with one note, never an error. */
 static int opts_peer(sl_bench_opts_t *o, const char *name) {
     const char *lib = sl_bench_peer_lib(name);
@@ -85,18 +136,20 @@ static int opts_peer(sl_bench_opts_t *o, const char *name) {
         opts_note_missing(o, name);
         return 0;
     }
-    return opts_add_alloc(o, name, "", lib);
+    return opts_add_alloc(o, SL_BENCH_ALLOC_PEER, name, "", lib);
 }
 
 static int opts_allocs(sl_bench_opts_t *o, const char *list) {
-    char buf[1024];
+    char buf[16384];
+    if (strlen(list) >= sizeof buf)
+        return opts_fail("--alloc list too long");
     snprintf(buf, sizeof buf, "%s", list);
     o->nallocs = 0;
     for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int rc = 0;
         if (strcmp(tok, "spanlab:all") == 0 || strcmp(tok, "spanlab") == 0) {
             for (const sl_central_ops_t *const *v = sl_variant_list(); *v && !rc; v++)
-                rc = opts_add_alloc(o, "spanlab", (*v)->name, NULL);
+                rc = opts_add_alloc(o, SL_BENCH_ALLOC_SPANLAB, "spanlab", (*v)->name, NULL);
         } else if (strncmp(tok, "spanlab:", 8) == 0) {
             if (!sl_variant_find(tok + 8)) {
                 fprintf(stderr, "slbench: unknown spanlab variant '%s'; known:", tok + 8);
@@ -105,18 +158,21 @@ static int opts_allocs(sl_bench_opts_t *o, const char *list) {
                 fputc('\n', stderr);
                 return 2;
             }
-            rc = opts_add_alloc(o, "spanlab", tok + 8, NULL);
+            rc = opts_add_alloc(o, SL_BENCH_ALLOC_SPANLAB, "spanlab", tok + 8, NULL);
         } else if (strcmp(tok, "glibc") == 0) {
-            rc = opts_add_alloc(o, "glibc", "", NULL);
+            rc = opts_add_alloc(o, SL_BENCH_ALLOC_GLIBC, "glibc", "", NULL);
         } else if (strcmp(tok, "peers") == 0) {
-            rc = opts_add_alloc(o, "glibc", "", NULL);
+            rc = opts_add_alloc(o, SL_BENCH_ALLOC_GLIBC, "glibc", "", NULL);
             for (const char *const *p = sl_bench_peer_names(); *p && !rc; p++)
                 rc = opts_peer(o, *p);
         } else if (sl_bench_peer_symbol(tok)) {
             rc = opts_peer(o, tok);
+        } else if (strncmp(tok, "preload:", 8) == 0) {
+            rc = opts_preload(o, tok + 8);
         } else {
             return opts_fail("unknown allocator '%s' (spanlab:<variant>, spanlab:all, glibc, "
-                             "jemalloc, tcmalloc, mimalloc, peers)",
+                             "jemalloc, tcmalloc, mimalloc, tbbmalloc, scudo, peers, "
+                             "preload:NAME=PATH)",
                              tok);
         }
         if (rc)

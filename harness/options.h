@@ -13,11 +13,21 @@
 #define SL_BENCH_MAX_SETTINGS   32
 #define SL_BENCH_DEFAULT_SAMPLE 512
 
+typedef enum sl_bench_alloc_kind {
+    SL_BENCH_ALLOC_SPANLAB, /* sl_init(variant), the workloads call sl_* */
+    SL_BENCH_ALLOC_GLIBC,   /* the process malloc, nothing preloaded */
+    SL_BENCH_ALLOC_PEER,    /* a known peer library, LD_PRELOADed */
+    SL_BENCH_ALLOC_PRELOAD, /* preload:NAME=PATH, any malloc-replacing library */
+} sl_bench_alloc_kind_t;
+
 typedef struct sl_bench_alloc {
-    char name[64];      /* as the user names it: "spanlab:mutex", "jemalloc" */
-    char allocator[32]; /* CSV `allocator`: "spanlab", "glibc", "jemalloc", ... */
+    char name[64];      /* as the user names it: "spanlab:mutex", "jemalloc", "preload:NAME" */
+    char allocator[32]; /* CSV `allocator`: "spanlab", "glibc", "jemalloc", ..., NAME */
     char variant[32];   /* CSV `variant`: the spanlab variant, "" for peers */
-    const char *lib;    /* library to LD_PRELOAD, NULL for spanlab and glibc */
+    sl_bench_alloc_kind_t kind;
+    const char *lib; /* library to LD_PRELOAD (absolute), NULL for spanlab and glibc */
+    char path[4096]; /* preload: where lib points */
+    char error[200]; /* preload: why its cells cannot run ("" = they can) */
 } sl_bench_alloc_t;
 
 typedef struct sl_bench_setting {
@@ -39,11 +49,11 @@ typedef struct sl_bench_opts {
     char out[4096];
     sl_bench_setting_t settings[SL_BENCH_MAX_SETTINGS];
     unsigned nsettings;
-    long sample_every;  /* --param sample=N; 0 = no latency sampling, -1 = per workload */
-    long timeout_s;     /* --param timeout=S; 0 = seconds*10+30 */
-    unsigned rep;       /* child: repetition number */
-    int result_fd;      /* child: where the result lines go */
-    char notes[8][160]; /* peers asked for but not installed */
+    long sample_every;   /* --param sample=N; 0 = no latency sampling, -1 = per workload */
+    long timeout_s;      /* --param timeout=S; 0 = seconds*10+30 */
+    unsigned rep;        /* child: repetition number */
+    int result_fd;       /* child: where the result lines go */
+    char notes[16][160]; /* peers asked for but not installed */
     unsigned nnotes;
 } sl_bench_opts_t;
 
@@ -58,8 +68,14 @@ long sl_bench_opts_sample(const sl_bench_opts_t *o, const sl_bench_workload_t *w
 
 /* Peers (peers.c): the library for a peer name, NULL if not installed; names listed. */
 const char *sl_bench_peer_lib(const char *name);
-const char *const *sl_bench_peer_names(void); /* "jemalloc", "tcmalloc", "mimalloc", NULL */
+/* "jemalloc", "tcmalloc", "mimalloc", "tbbmalloc", "scudo", NULL */
+const char *const *sl_bench_peer_names(void);
 /* Symbol that is defined only when that peer is the live malloc (preload check). */
 const char *sl_bench_peer_symbol(const char *name);
+/* Parent: 0 if path can be preloaded as far as its file tells (readable ELF shared object
+ * of this machine's class), else why not in why. */
+int sl_bench_lib_check_file(const char *path, char *why, size_t n);
+/* Child: 0 if this process's malloc, free, calloc and realloc are path's, else why not. */
+int sl_bench_lib_check_live(const char *path, char *why, size_t n);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "sha256.h"
 #include "sweep.h"
 #include "sysinfo.h"
 
@@ -57,8 +58,12 @@ static char **sweep_env(const char *lib) {
 
 static void sweep_set(struct sweep_result *r, const char *key, const char *value) {
     int col = sl_bench_csv_column(key);
-    if (col >= 0)
-        snprintf(r->val[col], sizeof r->val[col], "%s", value);
+    if (col >= 0) { /* long values (an error naming a path) are cut to the field */
+        size_t n = 0;
+        for (; value[n] && n + 1 < sizeof r->val[col]; n++)
+            r->val[col][n] = value[n];
+        r->val[col][n] = 0;
+    }
 }
 
 static const char *sweep_get(const struct sweep_result *r, const char *key) {
@@ -79,8 +84,9 @@ static void sweep_parse(struct sweep_result *r, char *buf, int *ended) {
     }
 }
 
-static void sweep_status_from_wait(struct sweep_result *r, int wstatus, int ended) {
-    char why[128];
+static void sweep_status_from_wait(struct sweep_result *r, const sl_bench_alloc_t *a, int wstatus,
+                                   int ended) {
+    char why[sizeof a->path + 128];
     if (WIFSIGNALED(wstatus)) {
         const char *name = sigabbrev_np(WTERMSIG(wstatus));
         if (name)
@@ -91,7 +97,14 @@ static void sweep_status_from_wait(struct sweep_result *r, int wstatus, int ende
     } else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
         if (!strncmp(sweep_get(r, "status"), "error:", 6))
             return; /* the child said why */
-        snprintf(why, sizeof why, "exit:%d", WEXITSTATUS(wstatus));
+        if (WEXITSTATUS(wstatus) == 127 && !*sweep_get(r, "status") && a->lib)
+            /* The dynamic loader gave up before main (e.g. a missing dependency). */
+            snprintf(why, sizeof why,
+                     "error:%s did not load (exit 127 before slbench "
+                     "started: see the dynamic loader's message)",
+                     a->lib);
+        else
+            snprintf(why, sizeof why, "exit:%d", WEXITSTATUS(wstatus));
         sweep_set(r, "status", why);
     } else if (!ended || strcmp(sweep_get(r, "status"), "ok") != 0) {
         sweep_set(r, "status", "error:incomplete report");
@@ -104,16 +117,26 @@ static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_benc
                        struct sweep_result *r) {
     char *argv[SWEEP_MAX_ARGS];
     char sthreads[16], sseconds[32], srep[16], ssample[48], settings[SL_BENCH_MAX_SETTINGS][128];
+    char spec[sizeof a->name + sizeof a->path];
     int argc = 0, fds[2];
     memset(r, 0, sizeof *r);
+    if (a->error[0]) { /* found at parse time: no child could run it */
+        char why[sizeof a->error + 8];
+        snprintf(why, sizeof why, "error:%s", a->error);
+        sweep_set(r, "status", why);
+        return;
+    }
+    if (a->kind == SL_BENCH_ALLOC_PRELOAD)
+        snprintf(spec, sizeof spec, "preload:%s=%s", a->allocator, a->path);
+    else
+        snprintf(spec, sizeof spec, "%s", a->name);
     snprintf(sthreads, sizeof sthreads, "%u", threads);
     snprintf(sseconds, sizeof sseconds, "%.9g", o->seconds);
     snprintf(srep, sizeof srep, "%u", rep);
     snprintf(ssample, sizeof ssample, "sample=%ld", sl_bench_opts_sample(o, wl));
-    char *fixed[] = {
-        (char *)self,  "--cell", "--alloc",   (char *)a->name, "--workload", (char *)wl->name,
-        "--threads",   sthreads, "--seconds", sseconds,        "--rep",      srep,
-        "--result-fd", "3",      "--param",   ssample};
+    char *fixed[] = {(char *)self,  "--cell", "--alloc",   spec,     "--workload", (char *)wl->name,
+                     "--threads",   sthreads, "--seconds", sseconds, "--rep",      srep,
+                     "--result-fd", "3",      "--param",   ssample};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         argv[argc++] = fixed[i];
     if (o->pin)
@@ -206,7 +229,7 @@ static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_benc
     else if (timed_out)
         sweep_set(r, "status", "timeout");
     else
-        sweep_status_from_wait(r, wstatus, ended);
+        sweep_status_from_wait(r, a, wstatus, ended);
     if (strcmp(sweep_get(r, "status"), "ok") != 0) {
         /* A failed cell carries no numbers that could be mistaken for a measurement. */
         for (int i = 0; sl_bench_csv_columns[i]; i++)
@@ -223,6 +246,29 @@ static void sweep_cmdline(int argc, char **argv, char *out, size_t n) {
         int plain = *a && !a[strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                        "0123456789-_=.,:/+@")];
         len += (size_t)snprintf(out + len, n - len, plain ? "%s%s" : "%s'%s'", i ? " " : "", a);
+    }
+}
+
+/* "NAME=PATH size=N sha256=HEX; ..." for every preloaded library, so a run names exactly
+ * the code it measured (a symlink like libjemalloc.so.2 is resolved to its file). */
+static void sweep_libraries(const sl_bench_opts_t *o, char *buf, size_t n) {
+    size_t len = 0;
+    snprintf(buf, n, "none");
+    for (unsigned i = 0; i < o->nallocs && len < n; i++) {
+        const sl_bench_alloc_t *a = &o->allocs[i];
+        char real[4096], hex[65];
+        long long size;
+        if (!a->lib)
+            continue;
+        if (!realpath(a->lib, real))
+            snprintf(real, sizeof real, "%s", a->lib);
+        int rc = sl_sha256_file(real, hex, &size);
+        if (rc)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s unreadable (%s)", len ? "; " : "",
+                                    a->allocator, real, strerror(-rc));
+        else
+            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s size=%lld sha256=%s",
+                                    len ? "; " : "", a->allocator, real, size, hex);
     }
 }
 
@@ -272,6 +318,8 @@ static void sweep_metadata(sl_bench_csv_t *c, const sl_bench_opts_t *o, int argc
                                 o->allocs[i].name, o->allocs[i].lib ? "=" : "",
                                 o->allocs[i].lib ? o->allocs[i].lib : "");
     sl_bench_csv_meta(c, "allocators", buf);
+    sweep_libraries(o, buf, sizeof buf);
+    sl_bench_csv_meta(c, "libraries", buf);
     len = 0;
     snprintf(buf, sizeof buf, "none");
     for (unsigned i = 0; i < o->nnotes; i++)
@@ -335,6 +383,10 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
                 total += o->nthreads * o->repeat;
     for (unsigned i = 0; i < o->nnotes; i++)
         fprintf(stderr, "%s\n", o->notes[i]);
+    for (unsigned a = 0; a < o->nallocs; a++)
+        if (o->allocs[a].error[0])
+            fprintf(stderr, "slbench: %s cannot run, its cells are recorded as failed: %s\n",
+                    o->allocs[a].name, o->allocs[a].error);
     for (unsigned w = 0; w < o->nwls; w++)
         if (o->wls[w]->spanlab_only)
             for (unsigned a = 0; a < o->nallocs; a++)

@@ -17,3 +17,19 @@ add_test(NAME harness_e2e_plot
 set_tests_properties(harness_hist harness_cli harness_csv harness_failure harness_e2e_plot
     PROPERTIES LABELS harness TIMEOUT 60)
 set_tests_properties(harness_e2e_plot PROPERTIES SKIP_RETURN_CODE 77)
+
+# Peers and preload:NAME=PATH. The preload test builds its bad libraries itself (a
+# truncated one, one whose dependency is missing) with the C compiler; the library that
+# loads but does not replace malloc is this target.
+add_executable(test_harness_sha256 harness/test_sha256.c ../harness/sha256.c)
+target_include_directories(test_harness_sha256 PRIVATE ../harness)
+target_compile_options(test_harness_sha256 PRIVATE ${SL_WARNINGS})
+add_test(NAME harness_sha256 COMMAND test_harness_sha256)
+add_library(slbench_test_nomalloc SHARED harness/nomalloc.c)
+target_compile_options(slbench_test_nomalloc PRIVATE ${SL_WARNINGS})
+add_test(NAME harness_peers COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/harness/peers.sh $<TARGET_FILE:slbench>)
+add_test(NAME harness_preload
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/harness/preload.sh $<TARGET_FILE:slbench>
+        $<TARGET_FILE:spanlab_preload> $<TARGET_FILE:slbench_test_nomalloc> ${CMAKE_C_COMPILER})
+set_tests_properties(harness_sha256 harness_peers harness_preload
+    PROPERTIES LABELS harness TIMEOUT 120)

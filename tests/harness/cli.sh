@@ -48,4 +48,13 @@ expect 2 "KEY=VALUE" --param batch
 expect 2 "unknown workload" --param nosuch.batch=3
 expect 2 "sample" --param sample=-1
 expect 2 "takes no value" --pin=yes
+expect 2 "preload:NAME=PATH" --alloc preload:x
+expect 2 "preload:NAME=PATH" --alloc preload:=/lib/libc.so.6
+expect 2 "preload:NAME=PATH" --alloc preload:x=
+expect 2 "must be 1" --alloc 'preload:a/b=/lib/libc.so.6'
+expect 2 "built-in" --alloc preload:jemalloc=/lib/libc.so.6
+expect 2 "built-in" --alloc preload:glibc=/lib/libc.so.6
+expect 2 "spaces or colons" --alloc 'preload:x=/tmp/a b.so'
+expect 2 "spaces or colons" --alloc 'preload:x=/tmp/a:b.so'
+expect 2 "names two libraries" --alloc preload:x=/tmp/a.so,preload:x=/tmp/b.so
 exit $fail
