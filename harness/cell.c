@@ -219,6 +219,8 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
     cell_say("ops=%llu", (unsigned long long)ops);
     cell_say("cpu_seconds=%.6f", cpu);
     cell_say("mops_per_s=%.4f", secs > 0 ? (double)ops / secs / 1e6 : 0.0);
+    if (cpu > 0)
+        cell_say("mops_per_cpu_s=%.4f", (double)ops / cpu / 1e6);
     if (all.count) {
         static const struct {
             const char *key;

@@ -346,6 +346,8 @@ int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
     memset(o, 0, sizeof *o);
     o->seconds = 1.0;
     o->repeat = 3;
+    o->target_ci = 0.05;
+    long max_repeat = 0, min_repeat = 0; /* 0 = not given */
     o->sample_every = -1;
     o->result_fd = -1;
     for (int i = 1; i < argc; i++) {
@@ -376,9 +378,9 @@ int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
                 return opts_fail("%s takes no value", name);
             continue;
         }
-        static const char *const with_value[] = {"--alloc",   "--workload", "--threads",
-                                                 "--seconds", "--repeat",   "--out",
-                                                 "--param",   "--rep",      "--result-fd"};
+        static const char *const with_value[] = {
+            "--alloc", "--workload",   "--threads",    "--seconds", "--repeat", "--target-ci",
+            "--out",   "--max-repeat", "--min-repeat", "--param",   "--rep",    "--result-fd"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known |= strcmp(name, with_value[k]) == 0;
@@ -403,9 +405,23 @@ int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
             if (end == val || *end || errno || !(o->seconds > 0.0) || o->seconds > 86400.0)
                 return opts_fail("--seconds must be a number > 0 (and <= 86400), got '%s'", val);
         } else if (strcmp(name, "--repeat") == 0) {
-            if (opts_long(val, &n) || n < 1 || n > 10000)
-                return opts_fail("--repeat must be 1 .. 10000, got '%s'", val);
-            o->repeat = (unsigned)n;
+            o->repeat_auto = strcmp(val, "auto") == 0;
+            if (!o->repeat_auto && (opts_long(val, &n) || n < 1 || n > 10000))
+                return opts_fail("--repeat must be 1 .. 10000 or auto, got '%s'", val);
+            if (!o->repeat_auto)
+                o->repeat = (unsigned)n;
+        } else if (strcmp(name, "--max-repeat") == 0 || strcmp(name, "--min-repeat") == 0) {
+            if (opts_long(val, &n) || n < 2 || n > 10000)
+                return opts_fail("%s must be 2 .. 10000, got '%s'", name, val);
+            if (strcmp(name, "--max-repeat") == 0)
+                max_repeat = n;
+            else
+                min_repeat = n;
+        } else if (strcmp(name, "--target-ci") == 0) {
+            errno = 0;
+            o->target_ci = strtod(val, &end) / 100.0;
+            if (end == val || *end || errno || !(o->target_ci > 0.0) || o->target_ci > 10.0)
+                return opts_fail("--target-ci must be a percentage > 0 and <= 1000, got '%s'", val);
         } else if (strcmp(name, "--out") == 0) {
             if (!*val || strlen(val) >= sizeof o->out - 16)
                 return opts_fail("--out needs a file name");
@@ -427,6 +443,15 @@ int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
     }
     if (o->list)
         return 0;
+    if (o->repeat_auto) {
+        /* Six values are the fewest whose range is a 95 % interval for the median. */
+        o->min_repeat = min_repeat ? (unsigned)min_repeat : 6;
+        o->repeat = max_repeat ? (unsigned)max_repeat : 20;
+        if (o->min_repeat > o->repeat)
+            return opts_fail("--min-repeat %u is above --max-repeat %u", o->min_repeat, o->repeat);
+    } else if (max_repeat || min_repeat) {
+        return opts_fail("--max-repeat and --min-repeat go with --repeat auto");
+    }
     if (opts_allocs(o, alloc))
         return 2;
     if (opts_workloads(o, wl ? wl

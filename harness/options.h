@@ -12,6 +12,7 @@
 #define SL_BENCH_MAX_THREADS    256
 #define SL_BENCH_MAX_SETTINGS   32
 #define SL_BENCH_DEFAULT_SAMPLE 512
+#define SL_BENCH_CONFIDENCE     0.95 /* of every interval slbench and scripts/plot show */
 
 typedef enum sl_bench_alloc_kind {
     SL_BENCH_ALLOC_SPANLAB, /* sl_init(variant), the workloads call sl_* */
@@ -45,7 +46,10 @@ typedef struct sl_bench_opts {
     unsigned threads[SL_BENCH_MAX_THREADS];
     unsigned nthreads;
     double seconds;
-    unsigned repeat;
+    unsigned repeat;     /* --repeat N; with repeat_auto: the most repetitions (--max-repeat) */
+    int repeat_auto;     /* --repeat auto: repeat until the interval is within target_ci */
+    unsigned min_repeat; /* --min-repeat: repetitions before the first stop (auto) */
+    double target_ci;    /* --target-ci PCT / 100: the 95 % interval's reach from the median */
     char out[4096];
     sl_bench_setting_t settings[SL_BENCH_MAX_SETTINGS];
     unsigned nsettings;

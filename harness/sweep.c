@@ -1,8 +1,10 @@
 /* The sweep (parent side): for each workload, thread count, repetition and allocator,
  * re-execute this binary as a one-cell child (with LD_PRELOAD for a peer), read its
  * `key=value` report from a pipe, enforce the timeout, and write one CSV row whatever
- * happened. Allocators are the innermost loop, so slow drift in the machine affects every
- * allocator alike.
+ * happened. Allocators are the innermost loop (round-robin within a workload and thread
+ * count), so slow drift and bursts of machine noise affect every allocator alike. With
+ * --repeat auto an allocator leaves the round once the 95 % interval of its median
+ * throughput is within the target (stats.h), or at the cap.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 
 #include "csv.h"
 #include "sha256.h"
+#include "stats.h"
 #include "sweep.h"
 #include "sysinfo.h"
 
@@ -25,7 +28,7 @@ extern char **environ;
 #define SWEEP_MAX_ARGS 96
 
 struct sweep_result {
-    char val[40][512]; /* by CSV column */
+    char val[48][512]; /* by CSV column */
 };
 
 static volatile sig_atomic_t sweep_interrupted;
@@ -156,6 +159,8 @@ static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_benc
         sweep_set(r, "status", "error:pipe failed");
         return;
     }
+    double load_start = -1.0, load_end = -1.0;
+    getloadavg(&load_start, 1);
     char **env = sweep_env(a->lib);
     fflush(NULL);
     pid_t pid = fork();
@@ -221,6 +226,7 @@ static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_benc
         len += (size_t)n;
     }
     close(fds[0]);
+    getloadavg(&load_end, 1);
     buf[len] = 0;
     int ended = 0;
     sweep_parse(r, buf, &ended);
@@ -236,6 +242,12 @@ static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_benc
             if (strcmp(sl_bench_csv_columns[i], "status") != 0)
                 r->val[i][0] = 0;
     }
+    /* The machine's state is context, kept for failed cells too: it may explain them. */
+    char load[32];
+    snprintf(load, sizeof load, "%.2f", load_start);
+    sweep_set(r, "load_start", load_start >= 0 ? load : "");
+    snprintf(load, sizeof load, "%.2f", load_end);
+    sweep_set(r, "load_end", load_end >= 0 ? load : "");
 }
 
 static void sweep_cmdline(int argc, char **argv, char *out, size_t n) {
@@ -307,8 +319,21 @@ static void sweep_metadata(sl_bench_csv_t *c, const sl_bench_opts_t *o, int argc
     sl_bench_csv_meta(c, "latency_clock", sl_clock_describe());
     snprintf(buf, sizeof buf, "%.9g", o->seconds);
     sl_bench_csv_meta(c, "seconds_per_cell", buf);
-    snprintf(buf, sizeof buf, "%u", o->repeat);
-    sl_bench_csv_meta(c, "repeat", buf);
+    if (o->repeat_auto) {
+        sl_bench_csv_meta(c, "repeat", "auto");
+        snprintf(buf, sizeof buf, "%u", o->min_repeat);
+        sl_bench_csv_meta(c, "min_repeat", buf);
+        snprintf(buf, sizeof buf, "%u", o->repeat);
+        sl_bench_csv_meta(c, "max_repeat", buf);
+    } else {
+        snprintf(buf, sizeof buf, "%u", o->repeat);
+        sl_bench_csv_meta(c, "repeat", buf);
+    }
+    snprintf(buf, sizeof buf, "%.9g", 100.0 * o->target_ci);
+    sl_bench_csv_meta(c, "target_ci_pct", buf);
+    sl_bench_csv_meta(c, "interval",
+                      "95 % confidence interval of the median throughput, distribution-free "
+                      "(order statistics); needs 6 repetitions");
     snprintf(buf, sizeof buf, "%ld", o->timeout_s ? o->timeout_s : (long)(o->seconds * 10) + 30);
     sl_bench_csv_meta(c, "timeout_s", buf);
     len = 0;
@@ -345,26 +370,69 @@ static void sweep_progress(const sl_bench_opts_t *o, unsigned done, unsigned tot
                            unsigned threads, unsigned rep, const struct sweep_result *r) {
     if (o->quiet)
         return;
-    const char *status = sweep_get(r, "status");
-    char what[200];
-    snprintf(what, sizeof what, "%s t=%u %s rep %u/%u", wl->name, threads, a->name, rep + 1,
-             o->repeat);
+    const char *status = sweep_get(r, "status"), *stop = sweep_get(r, "stop");
+    char what[200], ci[64] = "";
+    snprintf(what, sizeof what, "%s t=%u %s rep %u/%s%u", wl->name, threads, a->name, rep + 1,
+             o->repeat_auto ? "<=" : "", o->repeat);
+    if (*stop && *sweep_get(r, "ci_pct"))
+        snprintf(ci, sizeof ci, "  median +-%s%% (%s)", sweep_get(r, "ci_pct"), stop);
+    else if (*stop && strcmp(stop, "fixed") != 0)
+        snprintf(ci, sizeof ci, "  (%s)", stop);
+    int width = total >= 1000 ? 4 : total >= 100 ? 3 : 2;
     if (strcmp(status, "ok") == 0) {
         double rss = atof(sweep_get(r, "rss_peak_kib")) / 1024.0;
-        fprintf(stderr, "slbench [%*u/%u] %-40s %9.4g Mops/s  p50 %s ns  p99 %s ns  rss %.1f MiB\n",
-                total >= 1000  ? 4
-                : total >= 100 ? 3
-                               : 2,
-                done, total, what, atof(sweep_get(r, "mops_per_s")),
+        fprintf(stderr,
+                "slbench [%*u/%u] %-42s %9.4g Mops/s  p50 %s ns  p99 %s ns  rss %.1f MiB%s\n",
+                width, done, total, what, atof(sweep_get(r, "mops_per_s")),
                 *sweep_get(r, "lat_p50_ns") ? sweep_get(r, "lat_p50_ns") : "-",
-                *sweep_get(r, "lat_p99_ns") ? sweep_get(r, "lat_p99_ns") : "-", rss);
+                *sweep_get(r, "lat_p99_ns") ? sweep_get(r, "lat_p99_ns") : "-", rss, ci);
     } else {
-        fprintf(stderr, "slbench [%*u/%u] %-40s FAILED %s\n",
-                total >= 1000  ? 4
-                : total >= 100 ? 3
-                               : 2,
-                done, total, what, status);
+        fprintf(stderr, "slbench [%*u/%u] %-42s FAILED %s%s\n", width, done, total, what, status,
+                ci);
     }
+}
+
+/* One allocator's repetitions in the current (workload, threads) group. */
+struct sweep_series {
+    double *mops; /* throughput of each ok cell, o->repeat slots */
+    unsigned ok, runs, failed;
+    int stopped;
+};
+
+/* After s's latest cell (its row in r): records the interval so far (`ci_pct`, once the
+ * repetitions give a full 95 % one) and, when this was s's last repetition, why (`stop`).
+ * Returns whether s is done. */
+static int sweep_series_update(const sl_bench_opts_t *o, struct sweep_series *s,
+                               struct sweep_result *r) {
+    static double sorted[10000]; /* o->repeat <= 10000 */
+    sl_bench_ci_t ci = {.coverage = 0.0};
+    char pct[32];
+    s->runs++;
+    if (strcmp(sweep_get(r, "status"), "ok") == 0)
+        s->mops[s->ok++] = atof(sweep_get(r, "mops_per_s"));
+    else
+        s->failed++;
+    if (s->ok >= 2) {
+        memcpy(sorted, s->mops, s->ok * sizeof *sorted);
+        ci = sl_bench_median_ci(sorted, s->ok, SL_BENCH_CONFIDENCE);
+    }
+    int full = ci.coverage >= SL_BENCH_CONFIDENCE;
+    if (full) {
+        snprintf(pct, sizeof pct, "%.2f", 100.0 * ci.halfwidth);
+        sweep_set(r, "ci_pct", pct);
+    }
+    const char *why = NULL;
+    if (!o->repeat_auto)
+        why = s->runs == o->repeat ? "fixed" : NULL;
+    else if (s->failed >= 2) /* a broken allocator does not eat the sweep's time */
+        why = "failed";
+    else if (full && s->ok >= o->min_repeat && ci.halfwidth <= o->target_ci)
+        why = "target";
+    else if (s->runs == o->repeat)
+        why = "cap";
+    if (why)
+        sweep_set(r, "stop", why);
+    return s->stopped = why != NULL;
 }
 
 int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
@@ -413,15 +481,27 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
     static struct sweep_result r;
     const char *row[64];
     unsigned done = 0, failed = 0;
+    struct sweep_series *series = calloc(o->nallocs, sizeof *series);
+    double *slots = calloc((size_t)o->nallocs * o->repeat, sizeof *slots);
+    if (!series || !slots) {
+        fprintf(stderr, "slbench: out of memory\n");
+        return 1;
+    }
     for (unsigned w = 0; w < o->nwls && !sweep_interrupted; w++) {
         const sl_bench_workload_t *wl = o->wls[w];
         char params[512];
         sweep_params(o, wl, params, sizeof params);
         for (unsigned t = 0; t < o->nthreads && !sweep_interrupted; t++) {
-            for (unsigned rep = 0; rep < o->repeat && !sweep_interrupted; rep++) {
+            for (unsigned a = 0; a < o->nallocs; a++)
+                series[a] = (struct sweep_series){.mops = slots + (size_t)a * o->repeat};
+            /* Rounds: one cell of every allocator still repeating, until none is. */
+            int active = 1;
+            for (unsigned rep = 0; active && !sweep_interrupted; rep++) {
+                active = 0;
                 for (unsigned a = 0; a < o->nallocs && !sweep_interrupted; a++) {
                     const sl_bench_alloc_t *al = &o->allocs[a];
-                    if (wl->spanlab_only && strcmp(al->allocator, "spanlab") != 0)
+                    if (series[a].stopped ||
+                        (wl->spanlab_only && strcmp(al->allocator, "spanlab") != 0))
                         continue;
                     sweep_cell(o, self, al, wl, o->threads[t], rep, &r);
                     char sthreads[16], srep[16];
@@ -433,10 +513,11 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
                     sweep_set(&r, "threads", sthreads);
                     sweep_set(&r, "rep", srep);
                     sweep_set(&r, "params", params);
-                    for (int i = 0; sl_bench_csv_columns[i]; i++)
-                        row[i] = r.val[i];
                     if (sweep_interrupted)
                         break; /* never record the cell we killed */
+                    active |= !sweep_series_update(o, &series[a], &r);
+                    for (int i = 0; sl_bench_csv_columns[i]; i++)
+                        row[i] = r.val[i];
                     sl_bench_csv_row(&csv, row);
                     done++;
                     failed += strcmp(sweep_get(&r, "status"), "ok") != 0;
@@ -445,6 +526,8 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
             }
         }
     }
+    free(series);
+    free(slots);
     if (sweep_interrupted) {
         fclose(csv.f);
         fprintf(stderr, "slbench: interrupted; the %u complete rows are in %s\n", done,

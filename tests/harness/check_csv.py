@@ -6,13 +6,16 @@ import csv
 import sys
 
 REQUIRED_META = ["command", "git_revision", "host", "cpu_model", "cores", "compiler", "date",
-                 "kernel", "sampling_interval", "latency_clock", "complete"]
+                 "kernel", "sampling_interval", "latency_clock", "repeat", "target_ci_pct",
+                 "interval", "complete"]
 REQUIRED_COLS = ["allocator", "variant", "workload", "threads", "rep", "seconds", "ops",
                  "mops_per_s", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
-                 "lat_max_ns", "rss_peak_kib", "status", "cache_calls", "uncache_calls",
+                 "lat_max_ns", "rss_peak_kib", "status", "cpu_seconds", "mops_per_cpu_s",
+                 "load_start", "load_end", "stop", "ci_pct", "cache_calls", "uncache_calls",
                  "lock_waits", "cas_retries", "grace_periods"]
 NUMERIC = ["threads", "rep", "seconds", "ops", "mops_per_s", "lat_p50_ns", "lat_p90_ns",
-           "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib"]
+           "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib", "cpu_seconds",
+           "mops_per_cpu_s", "load_start", "load_end"]
 
 
 def fail(msg):
@@ -55,6 +58,10 @@ for n, r in enumerate(rows):
             float(d[c])
         except ValueError:
             fail(f"row {n}: {c}='{d[c]}' is not a number")
+    if meta["repeat"] != "auto":
+        want = "fixed" if int(d["rep"]) == int(meta["repeat"]) - 1 else ""
+        if d["stop"] != want:
+            fail(f"row {n}: stop '{d['stop']}', want '{want}'")
     if float(d["ops"]) <= 0 or float(d["mops_per_s"]) <= 0:
         fail(f"row {n}: no ops")
     if not float(d["lat_p50_ns"]) <= float(d["lat_p99_ns"]) <= float(d["lat_max_ns"]):

@@ -39,6 +39,12 @@ expect 2 "seconds" --seconds 0
 expect 2 "seconds" --seconds -1
 expect 2 "seconds" --seconds abc
 expect 2 "repeat" --repeat 0
+expect 2 "or auto" --repeat sometimes
+expect 2 "go with --repeat auto" --max-repeat 8
+expect 2 "max-repeat must be 2" --repeat auto --max-repeat 1
+expect 2 "is above --max-repeat" --repeat auto --min-repeat 9 --max-repeat 6
+expect 2 "target-ci" --target-ci 0
+expect 2 "target-ci" --target-ci 5x
 expect 2 "needs a value" --seconds
 expect 2 "no selected workload" --workload larson --param nosuch=1
 expect 2 "no selected workload" --workload larson --param batch=10

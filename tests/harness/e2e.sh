@@ -1,8 +1,9 @@
 #!/bin/sh
 # A short sweep end to end: two allocators (spanlab:mutex and glibc), two workloads,
 # 1 and 2 threads, 2 repetitions; the CSV must be well formed, a failed cell must be
-# recorded and not stop the sweep, and scripts/plot must produce the figures.
-# Usage: e2e.sh path/to/slbench SOURCE_DIR [csv|plot|fail]
+# recorded and not stop the sweep, --repeat auto must interleave the allocators and stop
+# each one for the reason it records, and scripts/plot must produce the figures.
+# Usage: e2e.sh path/to/slbench SOURCE_DIR [csv|plot|fail|auto]
 set -u
 SLBENCH=$1 SRC=$2 PART=${3:-csv}
 TMP=$(mktemp -d)
@@ -29,6 +30,18 @@ plot)
     grep -q "spanlab:mutex" "$TMP/p/summary.md" && grep -q "glibc" "$TMP/p/summary.md" ||
         { echo "FAIL: summary.md lacks an allocator"; exit 1; }
     echo "plot ok"
+    ;;
+auto)
+    # A target no interval can miss (every value within +-1000 % of the median: 6 values
+    # are the fewest with a 95 % interval), then one none can meet (cap at 7).
+    "$SLBENCH" --alloc spanlab:mutex,glibc --workload threadtest --threads 1 --seconds 0.02 \
+        --repeat auto --max-repeat 8 --target-ci 1000 --quiet --out "$TMP/a/easy.csv" || exit 1
+    "$SLBENCH" --alloc spanlab:mutex,glibc --workload threadtest --threads 1 --seconds 0.02 \
+        --repeat auto --max-repeat 7 --target-ci 0.000001 --quiet --out "$TMP/a/hard.csv" ||
+        exit 1
+    "$PY" "$SRC/tests/harness/check_auto.py" "$SRC" "$TMP/a/easy.csv" 6 target 1000 &&
+        "$PY" "$SRC/tests/harness/check_auto.py" "$SRC" "$TMP/a/hard.csv" 7 cap 0.000001 ||
+        exit 1
     ;;
 fail)
     # A timeout is recorded as `timeout` and the sweep goes on to the next cell.
