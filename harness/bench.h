@@ -74,6 +74,7 @@ struct sl_bench_run {
 struct sl_bench_workload {
     const char *name;
     const char *summary;
+    const char *source;             /* the published benchmark it mirrors, or NULL */
     const sl_bench_param_t *params; /* terminated by a NULL name */
     int spanlab_only;
     int rss_series; /* put the RSS time series into the `extra` column */

@@ -218,9 +218,9 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
     cell_say("seconds=%.6f", secs);
     cell_say("ops=%llu", (unsigned long long)ops);
     cell_say("cpu_seconds=%.6f", cpu);
-    cell_say("mops_per_s=%.4f", secs > 0 ? (double)ops / secs / 1e6 : 0.0);
+    cell_say("mops_per_s=%.6g", secs > 0 ? (double)ops / secs / 1e6 : 0.0);
     if (cpu > 0)
-        cell_say("mops_per_cpu_s=%.4f", (double)ops / cpu / 1e6);
+        cell_say("mops_per_cpu_s=%.6g", (double)ops / cpu / 1e6);
     if (all.count) {
         static const struct {
             const char *key;

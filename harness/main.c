@@ -24,11 +24,14 @@ static void main_list(void) {
     printf("\nworkloads (--param KEY=VALUE or WORKLOAD.KEY=VALUE; default in brackets):\n");
     for (const sl_bench_workload_t *const *w = sl_bench_workloads(); *w; w++) {
         printf("  %-11s %s\n", (*w)->name, (*w)->summary);
+        if ((*w)->source)
+            printf("      %-8s %s\n", "source:", (*w)->source);
         for (const sl_bench_param_t *p = (*w)->params; p->name; p++)
             printf("      %-8s [%ld] %s (%ld .. %ld)\n", p->name, p->def, p->help, p->min, p->max);
     }
     printf("\nevery workload:\n");
-    printf("      %-8s [%d; central 64, growth 16, large 1] time every Nth allocator call (0 = no "
+    printf("      %-8s [%d; central 64, growth 16, large and scratch 1] time every Nth allocator "
+           "call (0 = no "
            "latency "
            "sampling)\n",
            "sample", SL_BENCH_DEFAULT_SAMPLE);

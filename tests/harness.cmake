@@ -41,5 +41,7 @@ add_test(NAME harness_peers COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/harness/peers
 add_test(NAME harness_preload
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/harness/preload.sh $<TARGET_FILE:slbench>
         $<TARGET_FILE:spanlab_preload> $<TARGET_FILE:slbench_test_nomalloc> ${CMAKE_C_COMPILER})
-set_tests_properties(harness_sha256 harness_peers harness_preload
+add_test(NAME harness_workloads
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/harness/e2e.sh $<TARGET_FILE:slbench> ${PROJECT_SOURCE_DIR} published)
+set_tests_properties(harness_sha256 harness_peers harness_preload harness_workloads
     PROPERTIES LABELS harness TIMEOUT 120)

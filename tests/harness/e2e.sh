@@ -3,7 +3,7 @@
 # 1 and 2 threads, 2 repetitions; the CSV must be well formed, a failed cell must be
 # recorded and not stop the sweep, --repeat auto must interleave the allocators and stop
 # each one for the reason it records, and scripts/plot must produce the figures.
-# Usage: e2e.sh path/to/slbench SOURCE_DIR [csv|plot|fail|auto]
+# Usage: e2e.sh path/to/slbench SOURCE_DIR [csv|plot|fail|auto|published]
 set -u
 SLBENCH=$1 SRC=$2 PART=${3:-csv}
 TMP=$(mktemp -d)
@@ -42,6 +42,31 @@ auto)
     "$PY" "$SRC/tests/harness/check_auto.py" "$SRC" "$TMP/a/easy.csv" 6 target 1000 &&
         "$PY" "$SRC/tests/harness/check_auto.py" "$SRC" "$TMP/a/hard.csv" 7 cap 0.000001 ||
         exit 1
+    ;;
+published)
+    # The workloads that mirror published benchmarks run with the published defaults (the
+    # params column says so), and with the earlier defaults through --param.
+    "$SLBENCH" --alloc spanlab:mutex,glibc --workload threadtest,larson,prodcons,scratch \
+        --threads 1,2 --seconds 0.05 --repeat 1 --quiet --out "$TMP/w/pub.csv" || exit 1
+    "$PY" "$SRC/tests/harness/check_csv.py" "$TMP/w/pub.csv" 16 || exit 1
+    for want in "threadtest,.*,batch=30000;size=8;split=1," \
+        "larson,.*,slots=5000;min=8;max=1000;rounds=500000;warmup=1," \
+        "prodcons,.*,size=64;batch=4096;depth=100;touch=128," "scratch,.*,size=1;writes=2000000,"; do
+        [ "$(grep -c "^[a-z]*,[a-z]*,$want" "$TMP/w/pub.csv")" = 4 ] ||
+            { echo "FAIL: want 4 rows matching $want"; exit 1; }
+    done
+    "$SLBENCH" --alloc spanlab:mutex,glibc --workload threadtest,larson,prodcons,scratch \
+        --threads 1,2 --seconds 0.05 --repeat 1 --quiet --out "$TMP/w/old.csv" \
+        --param threadtest.batch=1000 --param threadtest.size=64 --param split=0 \
+        --param slots=1000 --param larson.min=16 --param larson.max=128 --param rounds=10000 \
+        --param warmup=0 --param prodcons.batch=64 --param depth=16 --param prodcons.touch=1 \
+        --param scratch.size=8 --param writes=100 || exit 1
+    "$PY" "$SRC/tests/harness/check_csv.py" "$TMP/w/old.csv" 16 || exit 1
+    grep -q ",slots=1000;min=16;max=128;rounds=10000;warmup=0," "$TMP/w/old.csv" ||
+        { echo "FAIL: larson's earlier defaults not in effect"; exit 1; }
+    "$SLBENCH" --list | grep -q "source: .*larson 5 8 1000 5000 100 4141 T" ||
+        { echo "FAIL: --list does not name larson's source"; exit 1; }
+    echo "published parameterizations ok"
     ;;
 fail)
     # A timeout is recorded as `timeout` and the sweep goes on to the next cell.
