@@ -3,7 +3,7 @@
 # 1 and 2 threads, 2 repetitions; the CSV must be well formed, a failed cell must be
 # recorded and not stop the sweep, --repeat auto must interleave the allocators and stop
 # each one for the reason it records, and scripts/plot must produce the figures.
-# Usage: e2e.sh path/to/slbench SOURCE_DIR [csv|plot|fail|auto|published]
+# Usage: e2e.sh path/to/slbench SOURCE_DIR [csv|plot|fail|auto|published|compare]
 set -u
 SLBENCH=$1 SRC=$2 PART=${3:-csv}
 TMP=$(mktemp -d)
@@ -42,6 +42,46 @@ auto)
     "$PY" "$SRC/tests/harness/check_auto.py" "$SRC" "$TMP/a/easy.csv" 6 target 1000 &&
         "$PY" "$SRC/tests/harness/check_auto.py" "$SRC" "$TMP/a/hard.csv" 7 cap 0.000001 ||
         exit 1
+    ;;
+compare)
+    # Two runs on one figure: lines keyed by (run, allocator), labels from --label or from
+    # the metadata that tells the runs apart (here the host), the relative figure, and CSVs
+    # of one run merging.
+    "$PY" -c 'import matplotlib' 2>/dev/null || { echo "matplotlib missing: skipped"; exit 77; }
+    for run in a b; do
+        "$SLBENCH" --alloc spanlab:mutex,glibc --workload threadtest --threads 1,2 \
+            --seconds 0.05 --repeat 2 --quiet --out "$TMP/c/$run.csv" || exit 1
+    done
+    sed 's/^# host: .*/# host: otherhost/' "$TMP/c/b.csv" >"$TMP/c/other.csv"
+    "$PY" "$SRC/scripts/plot" "$TMP/c/a.csv" "$TMP/c/b.csv" --label before --label after \
+        --baseline glibc --out "$TMP/c/l" || exit 1
+    for f in threadtest.png threadtest.svg threadtest-relative.png threadtest-relative.svg \
+        summary.md; do
+        [ -s "$TMP/c/l/$f" ] || { echo "FAIL: $f not written"; exit 1; }
+    done
+    for lab in "before: spanlab:mutex" "before: glibc" "after: spanlab:mutex" "after: glibc"; do
+        grep -q "$lab" "$TMP/c/l/threadtest.svg" || { echo "FAIL: no line '$lab' in the figure"; exit 1; }
+        grep -q "$lab" "$TMP/c/l/threadtest-relative.svg" ||
+            { echo "FAIL: no line '$lab' in the relative figure"; exit 1; }
+    done
+    # The baseline relative to itself is exactly 1 at every thread count, in each run.
+    grep -q "^| before: glibc | 1 | 1 |\$" "$TMP/c/l/summary.md" &&
+        grep -q "^| after: glibc | 1 | 1 |\$" "$TMP/c/l/summary.md" ||
+        { echo "FAIL: glibc relative to itself is not 1"; grep glibc "$TMP/c/l/summary.md"; exit 1; }
+    # Without --label, runs from different machines are told apart by host; the same
+    # machine and revision in two files is one run.
+    "$PY" "$SRC/scripts/plot" "$TMP/c/a.csv" "$TMP/c/other.csv" --out "$TMP/c/m" || exit 1
+    grep -q "otherhost: glibc" "$TMP/c/m/summary.md" || { echo "FAIL: no run labelled by host"; exit 1; }
+    "$PY" "$SRC/scripts/plot" "$TMP/c/a.csv" "$TMP/c/b.csv" --out "$TMP/c/s" || exit 1
+    grep -q "^| glibc |" "$TMP/c/s/summary.md" && ! grep -q ": glibc" "$TMP/c/s/summary.md" ||
+        { echo "FAIL: two CSVs of one run did not merge"; exit 1; }
+    # Bad input: a --label count that does not match, a baseline no row has.
+    "$PY" "$SRC/scripts/plot" "$TMP/c/a.csv" "$TMP/c/b.csv" --label x --out "$TMP/c/x" 2>"$TMP/c/err" &&
+        { echo "FAIL: one --label for two CSVs accepted"; exit 1; }
+    "$PY" "$SRC/scripts/plot" "$TMP/c/a.csv" --baseline jemalloc --out "$TMP/c/x" 2>"$TMP/c/err" &&
+        { echo "FAIL: a baseline without rows accepted"; exit 1; }
+    grep -q "no successful row of that allocator" "$TMP/c/err" || { echo "FAIL: baseline message"; exit 1; }
+    echo "plot comparison ok"
     ;;
 published)
     # The workloads that mirror published benchmarks run with the published defaults (the
