@@ -1,28 +1,79 @@
-/* The common mcentral layer: state transitions, parking, the empty-span policy and the
- * per-class counters around the active variant's ops. Neighbours: mcache.c (its only
- * caller on the allocation path), malloc.c (remote frees), variants/ (the ops). */
+/* Go's mcentral over span sets: per span class, the active variant's set instances, the
+ * park/unpark protocol, growing from the mheap, the empty-span policy, the out-of-memory
+ * fallback list and the per-class counters. Neighbours: the policies (policy_*.c) and
+ * mcache.c call it, malloc.c reports remote frees, variants/ implement the sets. */
 #include <errno.h>
+#include <pthread.h>
+#include <string.h>
 
 #include "central.h"
 #include "counters.h"
 #include "fatal.h"
 #include "mcache.h"
 #include "mheap.h"
+#include "os.h"
 
 /* An all-free span given back is kept while its class has fewer available spans than
  * this (anti-thrash: the next refill finds it), and returned to the mheap otherwise. */
 #define SL_CENTRAL_KEEP_AVAILABLE 4
 
+typedef struct mcentral {
+    sl_spanset_t *sets[SL_CENTRAL_MAX_SETS]; /* set at start-up, then immutable */
+    /* Spans a set could not take (push -> -ENOMEM), linked by heap_next: under
+     * fallback_lock, a leaf lock (nothing else is called while it is held). */
+    _Alignas(64) pthread_mutex_t fallback_lock;
+    sl_span_t *fallback;
+    _Atomic uint64_t xnfallback; /* spans on it; written under the lock, peeked relaxed */
+} mcentral_t;
+
 const sl_central_ops_t *sl_central_active;
+static mcentral_t mcentrals[SL_NUM_SPAN_CLASSES];
+static unsigned central_nsets;
+
+int sl_central_init(const sl_central_ops_t *ops, unsigned nsets) {
+    if (nsets == 0 || nsets > SL_CENTRAL_MAX_SETS)
+        return -EINVAL;
+    size_t stride = (ops->set_size + 63) & ~(size_t)63;
+    char *mem = sl_os_meta_alloc(stride * nsets * SL_NUM_SPAN_CLASSES);
+    if (!mem)
+        return -ENOMEM;
+    central_nsets = nsets;
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        mcentral_t *m = &mcentrals[spc];
+        int r = -pthread_mutex_init(&m->fallback_lock, NULL);
+        for (unsigned i = 0; i < nsets && r == 0; i++) {
+            m->sets[i] = (sl_spanset_t *)(void *)(mem + (spc * nsets + i) * stride);
+            r = ops->init(m->sets[i], spc);
+        }
+        if (r < 0) {
+            sl_message("variant %s failed to initialise a span set of class %u: %s", ops->name, spc,
+                       strerror(-r));
+            return r;
+        }
+    }
+    return 0;
+}
+
+sl_spanset_t *sl_central_set(unsigned spc, unsigned i) {
+    return i < central_nsets ? mcentrals[spc].sets[i] : NULL;
+}
 
 uint64_t sl_central_available_derived(unsigned spc) {
     uint64_t c[SL_CTR_N];
     sl_counters_read(spc, c);
-    /* Spans enter the available set by uncache (not parked, not returned) and by
+    /* Spans enter the available sets by uncache (not parked, not returned) and by
      * put_available; they leave by cache calls that did not grow. */
     uint64_t in = c[SL_CTR_UNCACHE] - c[SL_CTR_PARKS] - c[SL_CTR_RETURNED] +
                   c[SL_CTR_PUT_AVAILABLE] + c[SL_CTR_GROWN];
     return in > c[SL_CTR_CACHE] ? in - c[SL_CTR_CACHE] : 0;
+}
+
+static uint64_t available_count(unsigned spc) {
+    mcentral_t *m = &mcentrals[spc];
+    uint64_t n = sl_load_relaxed(&m->xnfallback);
+    for (unsigned i = 0; i < central_nsets; i++)
+        n += sl_central_active->count(m->sets[i]);
+    return n;
 }
 
 sl_span_t *sl_central_grow(unsigned spc) {
@@ -34,8 +85,63 @@ sl_span_t *sl_central_grow(unsigned spc) {
     return s;
 }
 
+/* --- the out-of-memory fallback list ------------------------------------------------ */
+
+static void fallback_put(mcentral_t *m, sl_span_t *s) {
+    pthread_mutex_lock(&m->fallback_lock);
+    sl_store_relaxed(&s->xstate, SL_SPAN_AVAILABLE);
+    s->heap_next = m->fallback;
+    m->fallback = s;
+    sl_store_relaxed(&m->xnfallback, sl_load_relaxed(&m->xnfallback) + 1);
+    pthread_mutex_unlock(&m->fallback_lock);
+}
+
+static sl_span_t *fallback_take(mcentral_t *m) {
+    if (!sl_load_relaxed(&m->xnfallback))
+        return NULL;
+    pthread_mutex_lock(&m->fallback_lock);
+    sl_span_t *s = m->fallback;
+    if (s) {
+        m->fallback = s->heap_next;
+        s->heap_next = NULL;
+        sl_store_relaxed(&m->xnfallback, sl_load_relaxed(&m->xnfallback) - 1);
+        sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
+    }
+    pthread_mutex_unlock(&m->fallback_lock);
+    return s;
+}
+
+void sl_central_push(unsigned i, sl_span_t *s) {
+    mcentral_t *m = &mcentrals[s->spanclass];
+    int r = sl_central_active->push(m->sets[i], s);
+    if (r == 0)
+        return;
+    if (r != -ENOMEM)
+        sl_fatal("variant %s: push of span %p failed: %d", sl_central_active->name, (void *)s->base,
+                 r);
+    if (s->alloc_count == 0) {
+        /* Only uncache gives back all-free spans: count it returned, not available. */
+        sl_counter_bump(s->spanclass, SL_CTR_RETURNED);
+        sl_mheap_free_span(s);
+        return;
+    }
+    fallback_put(m, s);
+}
+
+/* --- cache / uncache ---------------------------------------------------------------- */
+
+static sl_span_t *take(unsigned spc, unsigned flags) {
+    mcentral_t *m = &mcentrals[spc];
+    sl_span_t *s = sl_central_active->pop(m->sets[0]);
+    if (!s)
+        s = fallback_take(m);
+    if (!s && !(flags & SL_CACHE_NOGROW))
+        s = sl_central_grow(spc);
+    return s;
+}
+
 sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
-    sl_span_t *s = sl_central_active->cache_span(spc, flags);
+    sl_span_t *s = take(spc, flags);
     if (!s) {
         if (!(flags & SL_CACHE_NOGROW))
             errno = ENOMEM;
@@ -79,12 +185,12 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     }
     atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
     if (s->alloc_count == 0 &&
-        (release_empty || sl_central_available_derived(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
+        (release_empty || available_count(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
         sl_counter_bump(spc, SL_CTR_RETURNED);
         sl_mheap_free_span(s);
         return;
     }
-    sl_central_active->uncache_span(s);
+    sl_central_push(0, s);
 }
 
 void sl_central_uncache(sl_span_t *s, uintptr_t owner) {
@@ -101,7 +207,7 @@ void sl_central_note_free_remote(sl_span_t *s) {
          * may become available. */
         if (sl_span_unpark_ready(s)) {
             sl_counter_bump(s->spanclass, SL_CTR_PUT_AVAILABLE);
-            sl_central_active->put_available(s);
+            sl_central_push(0, s);
             return;
         }
         /* Park it again, with the same store-then-look as uncache: a free that lands
@@ -132,6 +238,7 @@ void sl_central_release_empty(void) {
         while (keep) {
             sl_span_t *s = keep;
             keep = s->heap_next;
+            s->heap_next = NULL;
             uncache(s, owner, false);
         }
     }
@@ -150,13 +257,31 @@ void sl_central_counters(int spc, struct sl_central_counters *out) {
         out->spans_returned += c[SL_CTR_RETURNED];
         out->spans_cached += c[SL_CTR_CACHE] - c[SL_CTR_UNCACHE];
         out->spans_parked += c[SL_CTR_PARKS] - c[SL_CTR_PUT_AVAILABLE];
-        if (sl_central_active && sl_central_active->stats) {
-            struct sl_central_counters v = {0};
-            sl_central_active->stats(k, &v);
-            out->spans_available += v.spans_available;
-            out->lock_waits += v.lock_waits;
-            out->cas_retries += v.cas_retries;
-            out->grace_periods += v.grace_periods;
-        }
+        if (!sl_central_active)
+            continue;
+        out->spans_available += available_count(k);
+        for (unsigned i = 0; i < central_nsets; i++)
+            sl_central_active->stats(mcentrals[k].sets[i], out);
     }
+}
+
+void sl_central_atfork_prepare(void) {
+    if (sl_central_active->atfork_prepare)
+        sl_central_active->atfork_prepare();
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+        pthread_mutex_lock(&mcentrals[spc].fallback_lock);
+}
+
+void sl_central_atfork_parent(void) {
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+        pthread_mutex_unlock(&mcentrals[spc].fallback_lock);
+    if (sl_central_active->atfork_parent)
+        sl_central_active->atfork_parent();
+}
+
+void sl_central_atfork_child(void) {
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+        pthread_mutex_init(&mcentrals[spc].fallback_lock, NULL);
+    if (sl_central_active->atfork_child)
+        sl_central_active->atfork_child();
 }

@@ -1,8 +1,29 @@
-/* The mcentral contract: the pluggable part of spanlab. A variant is one file in variants/
- * exporting one `const sl_central_ops_t`, registered by name in variants/registry.c.
- * The common layer (alloc/central.c) wraps every call: it moves the span state word, keeps
- * the per-class counters, parks full spans and returns all-free ones to the mheap, so a
- * variant only implements an *available set* of spans per span class.
+/* The mcentral: Go's mcentral (alloc/central.c) over span sets, the pluggable part of
+ * spanlab. A variant is one file in variants/ exporting one `const sl_central_ops_t`,
+ * registered by name in variants/registry.c: a *concurrent span set* (Go >= 1.15's
+ * spanSet is one), nothing more. The common layer owns everything else: which set a span
+ * goes to, parking, growing from the mheap, sweeping, returning all-free spans, counters.
+ * What happens to a full span is the span-return policy's choice (policy.h).
+ *
+ * Span states (span.h) and the memory order of each transition, stated once here:
+ *   mheap -> TRANSIT      sl_central_grow: the descriptor is initialised by this thread
+ *                         under the heap lock; nobody else can reach it yet.
+ *   TRANSIT -> CACHED     sl_central_cache: xowner CAS 0 -> owner (acq_rel; a second owner
+ *                         aborts), then a relaxed store of CACHED (read only by the owner
+ *                         and by diagnostics).
+ *   CACHED -> TRANSIT     uncache: xowner CAS owner -> 0 (acq_rel), relaxed store.
+ *   TRANSIT -> PARKED     seq_cst store, then seq_cst loads of xfree_bits: the Dekker pair
+ *                         with a remote free (seq_cst OR of its bit, then seq_cst load of
+ *                         xstate). At least one side sees the other.
+ *   PARKED -> TRANSIT     seq_cst CAS by whoever saw both the state and a free: one winner.
+ *   TRANSIT -> AVAILABLE  ops->push, by the variant, *before* the span is reachable through
+ *                         the set; the set's publication (unlock, release store or CAS)
+ *                         is the release that carries the span's contents.
+ *   AVAILABLE -> TRANSIT  ops->pop, by the variant: a store after the set's acquiring
+ *                         hand-off, or a CAS AVAILABLE -> TRANSIT when it claims in place.
+ *   TRANSIT -> DEAD       sl_mheap_free_span, under the heap lock.
+ * AVAILABLE means "held by one of its class's span sets": under `eager` and `home` every
+ * such span has a free slot (after a sweep); other policies may keep full spans in a set.
  */
 #ifndef SL_CENTRAL_H
 #define SL_CENTRAL_H
@@ -10,87 +31,110 @@
 #include "span.h"
 #include "spanlab.h"
 
-/* Flags for cache_span. */
-#define SL_CACHE_NOGROW 1u /* return NULL instead of growing from the mheap */
+/* One span-set instance. Its memory (ops->set_size bytes, 64-byte aligned, zeroed) is
+ * owned by central.c; the variant casts the pointer to its own type. */
+typedef struct sl_spanset sl_spanset_t;
+
+/* Set instances per span class (the policy says how many it uses, up to this). */
+#define SL_CENTRAL_MAX_SETS 4
 
 typedef struct sl_central_ops {
     const char *name;    /* registry key, [a-z0-9_]+, also the CSV `variant` value */
     const char *summary; /* one line for `slbench --list` */
+    size_t set_size;     /* bytes of one instance */
 
-    /* Per span class (2 .. SL_NUM_SPAN_CLASSES-1; 0 and 1 are large objects and have no
-     * mcentral). 0 or a negative errno. Called once at start-up, single-threaded. */
-    int (*init)(unsigned spc);
-    void (*destroy)(unsigned spc);
+    /* One instance holding spans of class spc (2 .. SL_NUM_SPAN_CLASSES-1). Every instance
+     * is initialised at start-up, single-threaded; a variant may link its instances into
+     * its own list (fork handlers, canaries). 0 or a negative errno. */
+    int (*init)(sl_spanset_t *set, unsigned spc);
+    void (*destroy)(sl_spanset_t *set);
 
-    /* Return a span of class spc with >= 1 free slot (after the caller sweeps it), now
-     * owned by the caller: the variant takes it out of its available set and stores
-     * SL_SPAN_TRANSIT (or CASes AVAILABLE -> TRANSIT when it claims in place). With no
-     * span available, call sl_central_grow(spc) -- unless flags has SL_CACHE_NOGROW, then
-     * return NULL. NULL otherwise only when memory is exhausted (errno = ENOMEM). */
-    sl_span_t *(*cache_span)(unsigned spc, unsigned flags);
+    /* The caller owns s (state TRANSIT); afterwards the set does. The variant stores
+     * SL_SPAN_AVAILABLE before s becomes reachable, then publishes it (release).
+     * May run on any thread. 0, or -ENOMEM when the set could not get the metadata it
+     * needs: then nothing changed and the caller still owns s (central.c keeps it). */
+    int (*push)(sl_spanset_t *set, sl_span_t *s);
 
-    /* Take back a span the caller owned. The span has free slots, or is all free; its
-     * state is SL_SPAN_TRANSIT. The variant stores SL_SPAN_AVAILABLE *before* the span
-     * becomes reachable by other threads, then publishes it (release). */
-    void (*uncache_span)(sl_span_t *s);
+    /* Any span of the set, now owned by the caller: the variant stores SL_SPAN_TRANSIT (or
+     * CASes AVAILABLE -> TRANSIT when it claims in place). NULL when the set looks empty;
+     * a set may look empty while a push is in flight or while a span waits for a grace
+     * period. Never calls into the mheap. */
+    sl_span_t *(*pop)(sl_spanset_t *set);
 
-    /* A parked (full) span got its first free: the freeing thread won the PARKED ->
-     * TRANSIT CAS and hands it here, exactly once. Same duties as uncache_span (may share
-     * its code); runs on any thread (_remote). */
-    void (*put_available)(sl_span_t *s);
+    /* Approximate number of spans held (exact at quiescence). */
+    uint64_t (*count)(sl_spanset_t *set);
 
     /* Optional (NULL = none): a thread starts / stops using the allocator. */
     void (*thread_attach)(void);
     void (*thread_detach)(void);
 
-    /* Fill the variant's own counters of class spc into out: spans_available,
-     * lock_waits, cas_retries, grace_periods. Other fields belong to the common layer. */
-    void (*stats)(unsigned spc, struct sl_central_counters *out);
+    /* Add the instance's own counters to out: lock_waits, cas_retries, grace_periods. */
+    void (*stats)(sl_spanset_t *set, struct sl_central_counters *out);
 
-    /* Optional: fork() support for the variant's locks (called with the mheap lock held). */
+    /* Optional: fork() support for every instance (called before the mheap lock is taken
+     * and after it is released). */
     void (*atfork_prepare)(void);
     void (*atfork_parent)(void);
     void (*atfork_child)(void);
 
     /* Test-only (builds with -DSL_TSAN_CANARY, else NULL): touch the state whose
      * synchronization the canary build removed, with no synchronization at all. */
-    void (*canary_touch)(unsigned spc);
+    void (*canary_touch)(sl_spanset_t *set);
 } sl_central_ops_t;
-
-/* --- For variants ------------------------------------------------------------------- */
-
-/* A fresh span of class spc from the mheap, state SL_SPAN_TRANSIT, owned by the caller;
- * NULL with errno = ENOMEM. Counts spans_grown. */
-sl_span_t *sl_central_grow(unsigned spc);
-
-/* --- For the common layer, tests and the harness's `central` workload ----------------- */
 
 /* The active variant (chosen once by sl_init or $SPANLAB_CENTRAL). */
 extern const sl_central_ops_t *sl_central_active;
 
-/* Take a span for cache `owner` (non-zero, unique per cache): calls cache_span, then sets
- * xowner by CAS (a second owner aborts: "span owned by two caches") and state CACHED. */
+/* Start-up (init.c): nsets instances of the active variant per span class. 0 or -errno. */
+int sl_central_init(const sl_central_ops_t *ops, unsigned nsets);
+
+/* Instance i of class spc (tests, the canary driver and the policies). */
+sl_spanset_t *sl_central_set(unsigned spc, unsigned i);
+
+/* --- Go's mcentral ------------------------------------------------------------------ */
+
+/* Flags for sl_central_cache. */
+#define SL_CACHE_NOGROW 1u /* return NULL instead of growing from the mheap */
+
+/* Take a span with a free slot for cache `owner` (non-zero, unique per cache): pops set 0
+ * (then the out-of-memory fallback list), grows from the mheap unless SL_CACHE_NOGROW;
+ * sets xowner by CAS (a second owner aborts: "span owned by two caches"), state CACHED,
+ * and sweeps it. NULL: nothing available with NOGROW, or errno = ENOMEM. */
 sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags);
 
-/* Give back a span owned by `owner`, after sweeping it (folding in every free so far): parks it if
- * full, returns it to the mheap if all free and the class has enough available spans, else calls
- * uncache_span. */
+/* Give back a span owned by `owner`, after sweeping it (folding in every free so far):
+ * parks it if full, returns it to the mheap if all free and the class already has
+ * enough available spans, else pushes it to set 0. */
 void sl_central_uncache(sl_span_t *s, uintptr_t owner);
 
-/* A free landed in span s (any thread, after the xfree_bits OR): unpark it if it was
- * parked. Exactly one caller wins. */
+/* A free landed in span s (any thread, after the xfree_bits OR) and saw it PARKED: unpark
+ * it if enough frees are pending. Exactly one caller wins and pushes it to set 0. */
 void sl_central_note_free_remote(sl_span_t *s);
+
+/* A span the caller owns (TRANSIT, not full) into set i of its class. When the set cannot
+ * take it (-ENOMEM), an all-free span goes back to the mheap and any other joins the
+ * class's fallback list, a mutex-guarded list in central.c that sl_central_cache drains
+ * after the sets: no span is ever lost to a metadata shortage. */
+void sl_central_push(unsigned i, sl_span_t *s);
+
+/* A fresh span of class spc from the mheap, state TRANSIT, owned by the caller; NULL with
+ * errno = ENOMEM. Counts spans_grown. */
+sl_span_t *sl_central_grow(unsigned spc);
 
 /* Sum of common and variant counters of one class (spc) or of all (spc = -1). */
 void sl_central_counters(int spc, struct sl_central_counters *out);
 
 /* The available-set size of class spc as the common counters see it (exact when no
- * operation is in flight); conformance tests compare it with the variant's own count. */
+ * operation is in flight); conformance tests compare it with the sets' own count. */
 uint64_t sl_central_available_derived(unsigned spc);
 
 /* Drain available spans of every class: all-free ones go back to the mheap. Used by
  * sl_scavenge. */
 void sl_central_release_empty(void);
+
+void sl_central_atfork_prepare(void);
+void sl_central_atfork_parent(void);
+void sl_central_atfork_child(void);
 
 /* Registry (variants/registry.c). */
 const sl_central_ops_t *sl_variant_find(const char *name);

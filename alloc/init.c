@@ -1,6 +1,7 @@
-/* Start-up: choose the variant once ($SPANLAB_CENTRAL or sl_init), initialise every
- * mcentral, register fork handlers; and the bootstrap arena that serves allocations made
- * *during* initialisation by the initialising thread (a dependency calling malloc). */
+/* Start-up: choose the variant and the span-return policy once ($SPANLAB_CENTRAL,
+ * $SPANLAB_POLICY or sl_init), initialise every mcentral, register fork handlers; and the bootstrap
+ * arena that serves allocations made *during* initialisation by the initialising thread (a
+ * dependency calling malloc). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "mcache.h"
 #include "mheap.h"
 #include "os.h"
+#include "policy.h"
 #include "scavenger.h"
 
 enum { INIT_NONE, INIT_DONE };
@@ -47,26 +49,20 @@ size_t sl_bootstrap_usable(const void *p) {
     return size;
 }
 
-static void known_variants(char *buf, size_t len) {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (const sl_central_ops_t *const *v = sl_variant_list(); *v && used + 2 < len; v++) {
-        size_t n = strlen((*v)->name);
-        if (used + n + 3 >= len)
-            break;
-        if (used) {
-            memcpy(buf + used, ", ", 2);
-            used += 2;
-        }
-        memcpy(buf + used, (*v)->name, n);
-        used += n;
-        buf[used] = '\0';
+/* Append ", name" (or "name" first) to buf while it fits. */
+static void append_name(char *buf, size_t len, const char *name) {
+    size_t used = strlen(buf), n = strlen(name);
+    if (used + n + 3 >= len)
+        return;
+    if (used) {
+        memcpy(buf + used, ", ", 2);
+        used += 2;
     }
+    memcpy(buf + used, name, n + 1);
 }
 
 static void fork_prepare(void) {
-    if (sl_central_active->atfork_prepare)
-        sl_central_active->atfork_prepare();
+    sl_central_atfork_prepare();
     sl_mcache_atfork_prepare();
     sl_counters_atfork_prepare();
     sl_mheap_atfork_prepare();
@@ -78,8 +74,7 @@ static void fork_parent(void) {
     sl_mheap_atfork_parent();
     sl_counters_atfork_parent();
     sl_mcache_atfork_parent();
-    if (sl_central_active->atfork_parent)
-        sl_central_active->atfork_parent();
+    sl_central_atfork_parent();
 }
 
 static void fork_child(void) {
@@ -87,22 +82,48 @@ static void fork_child(void) {
     sl_mheap_atfork_child();
     sl_counters_atfork_child();
     sl_mcache_atfork_child();
-    if (sl_central_active->atfork_child)
-        sl_central_active->atfork_child();
+    sl_central_atfork_child();
     sl_scavenger_atfork_child();
 }
 
+/* name: "variant", "variant/policy" or NULL ($SPANLAB_CENTRAL, default mutex); the policy
+ * defaults to $SPANLAB_POLICY, then SL_POLICY_DEFAULT. */
 static int init_locked(const char *name) {
+    char vname[64];
+    const char *pname = NULL;
     if (!name) {
         name = getenv("SPANLAB_CENTRAL");
         if (!name || !*name)
             name = "mutex";
     }
+    const char *slash = strchr(name, '/');
+    if (slash) {
+        size_t n = (size_t)(slash - name);
+        if (n >= sizeof vname)
+            n = sizeof vname - 1;
+        memcpy(vname, name, n);
+        vname[n] = '\0';
+        name = vname;
+        pname = slash + 1;
+    }
+    if (!pname || !*pname)
+        pname = getenv("SPANLAB_POLICY");
+    if (!pname || !*pname)
+        pname = SL_POLICY_DEFAULT;
     const sl_central_ops_t *ops = sl_variant_find(name);
     if (!ops) {
-        char known[256];
-        known_variants(known, sizeof known);
+        char known[256] = "";
+        for (const sl_central_ops_t *const *v = sl_variant_list(); *v; v++)
+            append_name(known, sizeof known, (*v)->name);
         sl_message("unknown mcentral variant '%s' (known: %s)", name, known);
+        return -EINVAL;
+    }
+    const sl_policy_t *policy = sl_policy_find(pname);
+    if (!policy) {
+        char known[256] = "";
+        for (const sl_policy_t *const *p = sl_policy_list(); *p; p++)
+            append_name(known, sizeof known, (*p)->name);
+        sl_message("unknown span-return policy '%s' (known: %s)", pname, known);
         return -EINVAL;
     }
     sl_scavenger_configure();
@@ -121,20 +142,26 @@ static int init_locked(const char *name) {
     if (r < 0)
         return r;
     sl_central_active = ops; /* init may already allocate (served by the bootstrap) */
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
-        r = ops->init(spc);
-        if (r < 0) {
-            sl_message("variant %s failed to initialise span class %u: %s", ops->name, spc,
-                       strerror(-r));
-            sl_central_active = NULL;
-            return r;
-        }
+    sl_policy_active = policy;
+    r = sl_central_init(ops, policy->nsets);
+    if (r < 0) {
+        sl_central_active = NULL;
+        sl_policy_active = NULL;
+        return r;
     }
     /* Release: the variant's per-class state is visible to every thread that sees
      * INIT_DONE. pairs with init.c:sl_ensure_init */
     atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
     pthread_atfork(fork_prepare, fork_parent, fork_child); /* may malloc: init is done */
     return 0;
+}
+
+/* "variant" or "variant/policy" names what is running. */
+static bool running_as(const char *name) {
+    size_t n = strlen(sl_central_active->name);
+    if (strncmp(name, sl_central_active->name, n) != 0)
+        return false;
+    return name[n] == '\0' || (name[n] == '/' && strcmp(name + n + 1, sl_policy_active->name) == 0);
 }
 
 int sl_init(const char *variant) {
@@ -152,9 +179,9 @@ int sl_init(const char *variant) {
         if (r < 0)
             return r;
     }
-    if (variant && strcmp(variant, sl_central_active->name) != 0) {
-        sl_message("sl_init(\"%s\"): already running with variant %s", variant,
-                   sl_central_active->name);
+    if (variant && !running_as(variant)) {
+        sl_message("sl_init(\"%s\"): already running with %s/%s", variant, sl_central_active->name,
+                   sl_policy_active->name);
         return -EBUSY;
     }
     return 0;
@@ -167,7 +194,7 @@ int sl_ensure_init(void) {
         return 0;
     int r = sl_init(NULL);
     if (r == -EINVAL)
-        abort(); /* the message named the known variants */
+        abort(); /* the message named the known variants or policies */
     if (r < 0)
         sl_fatal("initialisation failed: %s", strerror(-r));
     return 1;
@@ -176,4 +203,9 @@ int sl_ensure_init(void) {
 const char *sl_variant(void) {
     sl_ensure_init();
     return sl_central_active->name;
+}
+
+const char *sl_policy(void) {
+    sl_ensure_init();
+    return sl_policy_active->name;
 }

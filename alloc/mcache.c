@@ -1,5 +1,5 @@
-/* mcache: refill from the mcentral, flush on thread exit, recycle caches of exited
- * threads. Neighbours: malloc.c (the fast path), central.c, tiny.c. */
+/* mcache: refill through the span-return policy, flush on thread exit, recycle caches of
+ * exited threads. Neighbours: malloc.c (the fast path), policy.h, central.c, tiny.c. */
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "fatal.h"
 #include "mcache.h"
 #include "os.h"
+#include "policy.h"
 #include "scavenger.h"
 #include "tiny.h"
 
@@ -66,13 +67,12 @@ void *sl_mcache_alloc_slow(unsigned spc, bool *needzero) {
         idx = sl_span_next_free_index(s);
         if (idx < s->nelems)
             goto got;
-        /* Full: fold in our own and remote frees before asking the mcentral. */
+        /* Full: fold in our own and remote frees before asking the policy. */
         if (sl_span_sweep(s) > 0 && (idx = sl_span_next_free_index(s)) < s->nelems)
             goto got;
-        c->alloc[spc] = &sl_span_empty;
-        sl_central_uncache(s, (uintptr_t)c);
     }
-    s = sl_central_cache(spc, (uintptr_t)c, 0);
+    c->alloc[spc] = &sl_span_empty; /* while the policy moves spans */
+    s = sl_policy_active->refill(c, spc, s);
     if (!s)
         return NULL;
     c->alloc[spc] = s;
@@ -98,6 +98,8 @@ void sl_mcache_flush(void) {
             sl_central_uncache(s, (uintptr_t)c);
         }
     }
+    if (sl_policy_active->flush)
+        sl_policy_active->flush(c);
     sl_mheap_flush_pagecache(&c->pcache);
     if (sl_central_active->thread_detach)
         sl_central_active->thread_detach();

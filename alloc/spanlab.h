@@ -46,10 +46,13 @@ void *sl_realloc(void *p, size_t size);
 void *sl_aligned_alloc(size_t align, size_t size);
 int sl_posix_memalign(void **out, size_t align, size_t size);
 size_t sl_usable_size(const void *p);
-int sl_init(const char *variant); /* NULL = $SPANLAB_CENTRAL or "mutex"; -EINVAL if unknown */
+/* variant: "name" or "name/policy"; NULL = $SPANLAB_CENTRAL or "mutex". The policy
+ * defaults to $SPANLAB_POLICY, then the built-in default. -EINVAL if either is unknown. */
+int sl_init(const char *variant);
 const char *sl_variant(void);
-void sl_thread_exit(void); /* optional early flush of this thread's cache */
-void sl_scavenge(void);    /* return all free pages to the OS now */
+const char *sl_policy(void); /* the span-return policy's name */
+void sl_thread_exit(void);   /* optional early flush of this thread's cache */
+void sl_scavenge(void);      /* return all free pages to the OS now */
 void sl_stats(struct sl_stats *out);
 
 #ifdef __cplusplus

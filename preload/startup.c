@@ -48,10 +48,10 @@ __attribute__((destructor)) static void preload_stats_at_exit(void) {
     const struct sl_central_counters *c = &st.central;
     long pid = (long)getpid();
     sl_say(preload_stats_fd,
-           "spanlab[%ld]: variant=%s mapped=" PRELOAD_MIB_FMT " inuse=" PRELOAD_MIB_FMT
+           "spanlab[%ld]: variant=%s policy=%s mapped=" PRELOAD_MIB_FMT " inuse=" PRELOAD_MIB_FMT
            " free=" PRELOAD_MIB_FMT " released=" PRELOAD_MIB_FMT
            " spans_small=%zu spans_large=%zu large_inuse=" PRELOAD_MIB_FMT " scavenges=%llu",
-           pid, sl_variant(), PRELOAD_MIB(st.heap_mapped), PRELOAD_MIB(st.heap_inuse),
+           pid, sl_variant(), sl_policy(), PRELOAD_MIB(st.heap_mapped), PRELOAD_MIB(st.heap_inuse),
            PRELOAD_MIB(st.heap_free), PRELOAD_MIB(st.heap_released), st.spans_small, st.spans_large,
            PRELOAD_MIB(st.large_inuse), PRELOAD_U64(st.scavenges));
     sl_say(preload_stats_fd,

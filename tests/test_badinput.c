@@ -136,6 +136,9 @@ static void c_foreign2(void) {
 }
 
 int main(void) {
+    /* An unknown policy (or variant) fails initialisation, which may then be retried. */
+    CHECK(sl_init("mutex/no-such-policy") == -EINVAL);
+    CHECK(sl_init("no-such-variant/eager") == -EINVAL);
     CHECK(sl_init(NULL) == 0);
     ptrtext = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     /* Defined behaviour first. */

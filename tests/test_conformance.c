@@ -466,9 +466,10 @@ static void park_round(unsigned spc, unsigned nfreers) {
           (unsigned long long)(c2.put_available_calls - c1.put_available_calls));
     CHECK(c2.spans_parked == c0.spans_parked, "class %u: still %llu parked", spc,
           (unsigned long long)c2.spans_parked);
+    /* TRANSIT: a set may publish later (e.g. after a grace period); the take below waits. */
     uint32_t st = sl_span_state(s);
-    CHECK(st == SL_SPAN_AVAILABLE, "class %u: unparked span %p state %u, want AVAILABLE", spc,
-          (void *)s, st);
+    CHECK(st == SL_SPAN_AVAILABLE || st == SL_SPAN_TRANSIT,
+          "class %u: unparked span %p state %u, want AVAILABLE", spc, (void *)s, st);
     /* Take it back: the only span of this class in the available set. */
     sl_span_t *t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
     for (int tries = 0; !t && tries < 200; tries++) {
@@ -840,7 +841,7 @@ static void *canary_observer(void *arg) {
     (void)arg;
     while (!atomic_load_explicit(&canary_stop, memory_order_relaxed))
         for (unsigned i = 0; i < NCENTRAL; i++)
-            sl_central_active->canary_touch(central_classes[i]);
+            sl_central_active->canary_touch(sl_central_set(central_classes[i], 0));
     return NULL;
 }
 

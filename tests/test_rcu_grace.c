@@ -32,6 +32,7 @@
 #define BOUND_SEC 20           /* a reader never holds longer than this, even if we fail */
 
 static const sl_central_ops_t *ops;
+static sl_spanset_t *set;
 static sl_span_t *target;
 static _Atomic int inside, release_reader, reclaim_done;
 static void *link_before, *link_after;
@@ -62,7 +63,7 @@ static void *reader(void *arg) {
     (void)arg;
     if (ops->thread_attach)
         ops->thread_attach();
-    reader_found = sl_rcu_test_hold(SPC, target, hold, NULL, &link_before, &link_after);
+    reader_found = sl_rcu_test_hold(set, target, hold, NULL, &link_before, &link_after);
     atomic_store(&inside, 1); /* also when target was not found: unblock main */
     if (ops->thread_detach)
         ops->thread_detach();
@@ -79,13 +80,13 @@ static void *reclaimer(void *arg) {
 int main(void) {
     CHECK(sl_init("rcu") == 0, "sl_init(\"rcu\") failed");
     ops = sl_central_active;
+    set = sl_central_set(SPC, 0);
 
     /* Two spans on the list: target at the head, its next link pointing at the other. */
-    sl_span_t *other = ops->cache_span(SPC, 0), *t;
-    target = ops->cache_span(SPC, 0);
+    sl_span_t *other = sl_central_grow(SPC), *t;
+    target = sl_central_grow(SPC);
     CHECK(other && target && other != target, "could not grow two spans");
-    ops->uncache_span(other);
-    ops->uncache_span(target);
+    CHECK(ops->push(set, other) == 0 && ops->push(set, target) == 0, "push failed");
     CHECK(sl_rcu_test_link_state(target) == SL_RCU_LINK_LISTED, "target not on the list");
 
     pthread_t rd, rc;
@@ -94,11 +95,11 @@ int main(void) {
         sleep_ms(1);
 
     /* Claim target in place, unlink it (prune), hand it back: it waits in limbo. */
-    t = ops->cache_span(SPC, SL_CACHE_NOGROW);
-    CHECK(t == target, "NOGROW claimed %p, want the list head %p", (void *)t, (void *)target);
-    CHECK(sl_rcu_test_prune(SPC) >= 1, "prune unlinked nothing");
+    t = ops->pop(set);
+    CHECK(t == target, "pop claimed %p, want the list head %p", (void *)t, (void *)target);
+    CHECK(sl_rcu_test_prune(set) >= 1, "prune unlinked nothing");
     CHECK(sl_rcu_test_link_state(target) == SL_RCU_LINK_LIMBO, "claimed span not in limbo");
-    ops->uncache_span(target);
+    CHECK(ops->push(set, target) == 0, "push failed");
     CHECK(sl_span_state(target) == SL_SPAN_TRANSIT, "span in limbo made available (state %u)",
           sl_span_state(target));
 
@@ -125,9 +126,9 @@ int main(void) {
               sl_span_state(target) == SL_SPAN_AVAILABLE,
           "after the grace period the span is not back (link %d, state %u)",
           sl_rcu_test_link_state(target), sl_span_state(target));
-    t = ops->cache_span(SPC, SL_CACHE_NOGROW);
+    t = ops->pop(set);
     CHECK(t == target, "relinked span not served first (%p)", (void *)t);
-    ops->uncache_span(t);
+    CHECK(ops->push(set, t) == 0, "push failed");
 
     struct sl_central_counters c;
     sl_central_counters(SPC, &c);

@@ -1,9 +1,9 @@
-/* ckstack -- one Concurrency Kit Treiber stack of available spans per span class.
+/* ckstack -- a span set is one Concurrency Kit Treiber stack.
  *
- * Algorithm: cache_span pops with ck_stack_trypop_mpmc in a loop, uncache_span and
- * put_available push with ck_stack_trypush_mpmc in a loop (each lost CAS is counted in
- * cas_retries). The stack entry is s->vlink[0]; s->vlink[1] holds the stack the span was
- * pushed to, checked after every pop. The CK calls live in ckstack_ops.c (see there).
+ * Algorithm: pop calls ck_stack_trypop_mpmc in a loop, push calls ck_stack_trypush_mpmc
+ * in a loop (each lost CAS is counted in cas_retries). The stack entry is s->vlink[0];
+ * s->vlink[1] holds the set the span was pushed to, checked after every pop. The CK
+ * calls live in ckstack_ops.c (see there).
  * Progress: lock-free (a CAS fails only because another push or pop succeeded).
  * ABA: pop is a 16-byte CAS on {head, generation}; every successful pop bumps the
  * generation, so a popper holding a stale {head, gen} snapshot fails even if the same
@@ -15,12 +15,12 @@
  * failure means a span was handed out twice and aborts (an ABA detector).
  * The stack head is the first member of a 64-byte aligned struct: cmpxchg16b faults on
  * an address that is 8 mod 16 (ck_stack_t itself is only 8-aligned).
- * Lock order: no locks; sl_central_grow (mheap lock) is called with nothing held.
+ * Lock order: no locks; the mheap is never entered from a variant.
  * TSan: ck_stack is inline asm TSan cannot see; ckstack_ops.c is built with
  * -fno-sanitize=thread and this file annotates each hand-off: sl_tsan_release(span)
  * before push, sl_tsan_acquire(span) after pop. Clean with no suppressions.
- * Canary (-DSL_TSAN_CANARY): uncache_span skips its sl_tsan_release, and canary_touch
- * reads the head span's vlink[1] stamp with no synchronization.
+ * Canary (-DSL_TSAN_CANARY): push skips its sl_tsan_release, and canary_touch reads the
+ * head span's vlink[1] stamp with no synchronization.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -44,9 +44,11 @@ struct ckstack_central {
 };
 
 _Static_assert(offsetof(struct ckstack_central, stack) % 16 == 0, "stack head 16-aligned");
-_Static_assert(sizeof(struct ckstack_central) == 64, "one cache line per span class");
+_Static_assert(sizeof(struct ckstack_central) == 64, "one cache line per span set");
 
-static struct ckstack_central ckstack_centrals[SL_NUM_SPAN_CLASSES];
+static struct ckstack_central *ckstack_set(sl_spanset_t *set) {
+    return (struct ckstack_central *)(void *)set;
+}
 
 static ck_stack_entry_t *ckstack_entry(sl_span_t *s) {
     return (ck_stack_entry_t *)(void *)&s->vlink[0];
@@ -56,10 +58,9 @@ static sl_span_t *ckstack_span(ck_stack_entry_t *e) {
     return (sl_span_t *)(void *)((char *)e - offsetof(sl_span_t, vlink));
 }
 
-static int ckstack_init(unsigned spc) {
-    if (spc >= SL_NUM_SPAN_CLASSES)
-        return -EINVAL;
-    struct ckstack_central *c = &ckstack_centrals[spc];
+static int ckstack_init(sl_spanset_t *set, unsigned spc) {
+    (void)spc;
+    struct ckstack_central *c = ckstack_set(set);
     if (((uintptr_t)&c->stack & 15) != 0)
         return -EINVAL;
     sl_ckstack_ops_init(&c->stack);
@@ -68,11 +69,11 @@ static int ckstack_init(unsigned spc) {
     return 0;
 }
 
-static void ckstack_destroy(unsigned spc) {
-    (void)spc;
+static void ckstack_destroy(sl_spanset_t *set) {
+    (void)set;
 }
 
-static sl_span_t *ckstack_pop(struct ckstack_central *c) {
+static sl_span_t *ckstack_take(struct ckstack_central *c) {
     ck_stack_entry_t *e;
     for (;;) {
         int r = sl_ckstack_ops_trypop(&c->stack, &e);
@@ -85,15 +86,15 @@ static sl_span_t *ckstack_pop(struct ckstack_central *c) {
     }
     sl_span_t *s = ckstack_span(e);
     /* The stack's CAS orders us after the pusher, but TSan cannot see it.
-     * pairs with ckstack.c:ckstack_push (sl_tsan_release before the push) */
+     * pairs with ckstack.c:ckstack_put (sl_tsan_release before the push) */
     sl_tsan_acquire(s);
     return s;
 }
 
-static void ckstack_push(struct ckstack_central *c, sl_span_t *s, bool annotate) {
-    s->vlink[1] = c; /* read back in ckstack_cache_span after the pop */
+static void ckstack_put(struct ckstack_central *c, sl_span_t *s, bool annotate) {
+    s->vlink[1] = c; /* read back in ckstack_pop */
     /* Everything the previous owner wrote happens before the next popper's reads.
-     * pairs with ckstack.c:ckstack_pop (sl_tsan_acquire after the pop) */
+     * pairs with ckstack.c:ckstack_take (sl_tsan_acquire after the pop) */
     if (annotate)
         sl_tsan_release(s);
     sl_count(&c->xavail);
@@ -103,20 +104,17 @@ static void ckstack_push(struct ckstack_central *c, sl_span_t *s, bool annotate)
     }
 }
 
-static sl_span_t *ckstack_cache_span(unsigned spc, unsigned flags) {
-    struct ckstack_central *c = &ckstack_centrals[spc];
-    sl_span_t *s = ckstack_pop(c);
-    if (s == NULL) {
-        if (flags & SL_CACHE_NOGROW)
-            return NULL;
-        return sl_central_grow(spc);
-    }
+static sl_span_t *ckstack_pop(sl_spanset_t *set) {
+    struct ckstack_central *c = ckstack_set(set);
+    sl_span_t *s = ckstack_take(c);
+    if (s == NULL)
+        return NULL;
     sl_fas_relaxed(&c->xavail, 1);
     if (s->vlink[1] != (void *)c)
-        sl_fatal("ckstack: span %p popped from class %u was pushed elsewhere (%p)", (void *)s, spc,
-                 s->vlink[1]);
+        sl_fatal("ckstack: span %p popped from set %p was pushed elsewhere (%p)", (void *)s,
+                 (void *)c, s->vlink[1]);
     /* Claim it. Only a span handed out twice (a lost ABA defence) can fail here.
-     * pairs with ckstack.c:ckstack_insert (release store of AVAILABLE) */
+     * pairs with ckstack.c:ckstack_push (release store of AVAILABLE) */
     uint32_t want = SL_SPAN_AVAILABLE;
     if (!sl_cas_acq_rel(&s->xstate, &want, SL_SPAN_TRANSIT))
         sl_fatal("ckstack: popped span %p in state %u, not AVAILABLE (popped twice?)", (void *)s,
@@ -124,40 +122,32 @@ static sl_span_t *ckstack_cache_span(unsigned spc, unsigned flags) {
     return s;
 }
 
-/* Shared by uncache_span and put_available: the span is TRANSIT and ours. */
-static void ckstack_insert(sl_span_t *s, bool annotate) {
+static int ckstack_push(sl_spanset_t *set, sl_span_t *s) {
     /* AVAILABLE before the span is reachable.
-     * pairs with ckstack.c:ckstack_cache_span (the claiming CAS) and
+     * pairs with ckstack.c:ckstack_pop (the claiming CAS) and
      * central.c:sl_central_note_free_remote (acquire load of xstate) */
     sl_store_release(&s->xstate, SL_SPAN_AVAILABLE);
-    ckstack_push(&ckstack_centrals[s->spanclass], s, annotate);
-}
-
-static void ckstack_uncache_span(sl_span_t *s) {
 #ifdef SL_TSAN_CANARY
-    ckstack_insert(s, false); /* CANARY: the hand-off annotation is left out here */
+    ckstack_put(ckstack_set(set), s, false); /* CANARY: the hand-off annotation left out */
 #else
-    ckstack_insert(s, true);
+    ckstack_put(ckstack_set(set), s, true);
 #endif
+    return 0;
 }
 
-static void ckstack_put_available(sl_span_t *s) {
-    ckstack_insert(s, true);
+static uint64_t ckstack_count(sl_spanset_t *set) {
+    return sl_load_relaxed(&ckstack_set(set)->xavail);
 }
 
-static void ckstack_stats(unsigned spc, struct sl_central_counters *out) {
-    struct ckstack_central *c = &ckstack_centrals[spc];
-    out->spans_available = sl_load_relaxed(&c->xavail);
-    out->lock_waits = 0;
-    out->cas_retries = sl_load_relaxed(&c->xcas_retries);
-    out->grace_periods = 0;
+static void ckstack_stats(sl_spanset_t *set, struct sl_central_counters *out) {
+    out->cas_retries += sl_load_relaxed(&ckstack_set(set)->xcas_retries);
 }
 
 #ifdef SL_TSAN_CANARY
 /* Observer for the TSan canary: reads the stamp of the span at the head with no
- * synchronization, racing with the plain stamp store in ckstack_push. */
-static void ckstack_canary_touch(unsigned spc) {
-    ck_stack_entry_t *e = sl_ckstack_ops_peek(&ckstack_centrals[spc].stack);
+ * synchronization, racing with the plain stamp store in ckstack_put. */
+static void ckstack_canary_touch(sl_spanset_t *set) {
+    ck_stack_entry_t *e = sl_ckstack_ops_peek(&ckstack_set(set)->stack);
     if (e != NULL) {
         void *volatile *p = &ckstack_span(e)->vlink[1];
         (void)*p;
@@ -167,12 +157,13 @@ static void ckstack_canary_touch(unsigned spc) {
 
 const sl_central_ops_t sl_central_ckstack = {
     .name = "ckstack",
-    .summary = "CK Treiber stack per class (ck_stack MPMC pop, generation counter vs ABA)",
+    .summary = "CK Treiber stack per set (ck_stack MPMC pop, generation counter vs ABA)",
+    .set_size = sizeof(struct ckstack_central),
     .init = ckstack_init,
     .destroy = ckstack_destroy,
-    .cache_span = ckstack_cache_span,
-    .uncache_span = ckstack_uncache_span,
-    .put_available = ckstack_put_available,
+    .push = ckstack_push,
+    .pop = ckstack_pop,
+    .count = ckstack_count,
     .thread_attach = NULL,
     .thread_detach = NULL,
     .stats = ckstack_stats,

@@ -1,11 +1,13 @@
-/* mutex -- Go <= 1.14's mcentral: one pthread_mutex_t per span class over an intrusive
- * doubly-linked list of available spans. The control against which the others compare.
+/* mutex -- Go <= 1.14's mcentral: a span set is one pthread_mutex_t over an intrusive
+ * doubly-linked list, used LIFO. The control against which the others compare.
  *
- * Progress:     blocking (a preempted lock holder stalls the class).
+ * Progress:     blocking (a preempted lock holder stalls the set).
  * ABA/reclaim:  none needed: the list is only touched under the lock.
- * Lock order:   the class lock is never held while calling into the mheap
- *               (sl_central_grow runs after unlock), so mutex -> heap never nests.
+ * Lock order:   the set lock is a leaf: nothing is called while it is held (the mheap is
+ *               never entered from a variant), so mutex -> heap never nests.
  * TSan:         clean with no suppression at all.
+ * Canary:       -DSL_TSAN_CANARY: count reads the list length without the lock, and
+ *               canary_touch reads it the same way.
  * Links used:   span->next / span->prev while AVAILABLE.
  */
 #include <errno.h>
@@ -13,110 +15,123 @@
 
 #include "central.h"
 
-struct mutex_central {
+struct mutex_set {
     _Alignas(64) pthread_mutex_t lock;
-    sl_span_t *head;     /* available spans; under lock */
-    uint64_t navailable; /* under lock */
-    uint64_t lock_waits; /* under lock */
+    sl_span_t *head;            /* available spans; under lock */
+    uint64_t navailable;        /* under lock */
+    uint64_t lock_waits;        /* under lock */
+    struct mutex_set *next_set; /* every instance, for fork; written by init only */
 };
 
-static struct mutex_central centrals[SL_NUM_SPAN_CLASSES];
+static struct mutex_set *mutex_sets; /* written by init only (start-up, single-threaded) */
 
-static void lock_class(struct mutex_central *c) {
-    if (pthread_mutex_trylock(&c->lock) != 0) {
-        pthread_mutex_lock(&c->lock);
-        c->lock_waits++;
+static struct mutex_set *mset(sl_spanset_t *set) {
+    return (struct mutex_set *)(void *)set;
+}
+
+static void lock_set(struct mutex_set *m) {
+    if (pthread_mutex_trylock(&m->lock) != 0) {
+        pthread_mutex_lock(&m->lock);
+        m->lock_waits++;
     }
 }
 
-static int mutex_init(unsigned spc) {
-    struct mutex_central *c = &centrals[spc];
-    c->head = NULL;
-    c->navailable = 0;
-    c->lock_waits = 0;
-    return -pthread_mutex_init(&c->lock, NULL);
+static int mutex_init(sl_spanset_t *set, unsigned spc) {
+    (void)spc;
+    struct mutex_set *m = mset(set);
+    m->head = NULL;
+    m->navailable = 0;
+    m->lock_waits = 0;
+    m->next_set = mutex_sets;
+    mutex_sets = m;
+    return -pthread_mutex_init(&m->lock, NULL);
 }
 
-static void mutex_destroy(unsigned spc) {
-    pthread_mutex_destroy(&centrals[spc].lock);
+static void mutex_destroy(sl_spanset_t *set) {
+    pthread_mutex_destroy(&mset(set)->lock);
 }
 
-static sl_span_t *mutex_cache_span(unsigned spc, unsigned flags) {
-    struct mutex_central *c = &centrals[spc];
-    lock_class(c);
-    sl_span_t *s = c->head;
+static int mutex_push(sl_spanset_t *set, sl_span_t *s) {
+    struct mutex_set *m = mset(set);
+    lock_set(m);
+    atomic_store_explicit(&s->xstate, SL_SPAN_AVAILABLE, memory_order_relaxed);
+    s->prev = NULL;
+    s->next = m->head;
+    if (m->head)
+        m->head->prev = s;
+    m->head = s;
+    m->navailable++;
+    pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+static sl_span_t *mutex_pop(sl_spanset_t *set) {
+    struct mutex_set *m = mset(set);
+    lock_set(m);
+    sl_span_t *s = m->head;
     if (s) {
-        c->head = s->next;
-        if (c->head)
-            c->head->prev = NULL;
-        c->navailable--;
+        m->head = s->next;
+        if (m->head)
+            m->head->prev = NULL;
+        m->navailable--;
         atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
     }
-    pthread_mutex_unlock(&c->lock);
-    if (!s && !(flags & SL_CACHE_NOGROW))
-        s = sl_central_grow(spc);
+    pthread_mutex_unlock(&m->lock);
     return s;
 }
 
-static void mutex_uncache_span(sl_span_t *s) {
-    struct mutex_central *c = &centrals[s->spanclass];
-    lock_class(c);
-    atomic_store_explicit(&s->xstate, SL_SPAN_AVAILABLE, memory_order_relaxed);
-    s->prev = NULL;
-    s->next = c->head;
-    if (c->head)
-        c->head->prev = s;
-    c->head = s;
-    c->navailable++;
-    pthread_mutex_unlock(&c->lock);
-}
-
-static void mutex_stats(unsigned spc, struct sl_central_counters *out) {
-    struct mutex_central *c = &centrals[spc];
+static uint64_t mutex_count(sl_spanset_t *set) {
+    struct mutex_set *m = mset(set);
 #ifdef SL_TSAN_CANARY
-    /* Canary: the one synchronization removed -- counters read without the lock. */
-    out->spans_available = c->navailable;
-    out->lock_waits = c->lock_waits;
+    return m->navailable; /* Canary: the one synchronization removed. */
 #else
-    pthread_mutex_lock(&c->lock);
-    out->spans_available = c->navailable;
-    out->lock_waits = c->lock_waits;
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_lock(&m->lock);
+    uint64_t n = m->navailable;
+    pthread_mutex_unlock(&m->lock);
+    return n;
 #endif
 }
 
+static void mutex_stats(sl_spanset_t *set, struct sl_central_counters *out) {
+    struct mutex_set *m = mset(set);
+    pthread_mutex_lock(&m->lock);
+    out->lock_waits += m->lock_waits;
+    pthread_mutex_unlock(&m->lock);
+}
+
 static void mutex_atfork_prepare(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_lock(&centrals[spc].lock);
+    for (struct mutex_set *m = mutex_sets; m; m = m->next_set)
+        pthread_mutex_lock(&m->lock);
 }
 
 static void mutex_atfork_parent(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_unlock(&centrals[spc].lock);
+    for (struct mutex_set *m = mutex_sets; m; m = m->next_set)
+        pthread_mutex_unlock(&m->lock);
 }
 
 static void mutex_atfork_child(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_init(&centrals[spc].lock, NULL);
+    for (struct mutex_set *m = mutex_sets; m; m = m->next_set)
+        pthread_mutex_init(&m->lock, NULL);
 }
 
 #ifdef SL_TSAN_CANARY
 /* An observer that reads the list count with no lock while workers change it under the
  * lock: must be reported in mutex.c. */
-static void mutex_canary_touch(unsigned spc) {
-    volatile uint64_t seen = centrals[spc].navailable;
+static void mutex_canary_touch(sl_spanset_t *set) {
+    volatile uint64_t seen = mset(set)->navailable;
     (void)seen;
 }
 #endif
 
 const sl_central_ops_t sl_central_mutex = {
     .name = "mutex",
-    .summary = "Go <= 1.14: pthread mutex per span class over an intrusive list (blocking)",
+    .summary = "Go <= 1.14: pthread mutex per span set over an intrusive list (blocking)",
+    .set_size = sizeof(struct mutex_set),
     .init = mutex_init,
     .destroy = mutex_destroy,
-    .cache_span = mutex_cache_span,
-    .uncache_span = mutex_uncache_span,
-    .put_available = mutex_uncache_span,
+    .push = mutex_push,
+    .pop = mutex_pop,
+    .count = mutex_count,
     .stats = mutex_stats,
     .atfork_prepare = mutex_atfork_prepare,
     .atfork_parent = mutex_atfork_parent,

@@ -1,45 +1,47 @@
-/* rcu -- a liburcu (urcu-memb) RCU list of spans per span class.
+/* rcu -- a span set is a liburcu (urcu-memb) RCU list of spans.
  *
- * Algorithm:    each class keeps a doubly-linked list of spans (links in vlink[], see below).
- *               cache_span walks it inside rcu_read_lock and claims the first AVAILABLE span
- *               in place by CAS on xstate (AVAILABLE -> TRANSIT); it takes no lock. A claimed
+ * Algorithm:    each set keeps a doubly-linked list of spans (links in vlink[], see below).
+ *               pop walks it inside rcu_read_lock and claims the first AVAILABLE span in
+ *               place by CAS on xstate (AVAILABLE -> TRANSIT); it takes no lock. A claimed
  *               span stays physically linked (a "dead" entry) until a writer prunes it; if it
- *               comes back to the same class while still linked, uncache revives it in place
+ *               is pushed to the same set while still linked, push revives it in place
  *               (store AVAILABLE, no relink, no grace period). Inserts, revives and unlinks
- *               take the class's writer mutex. An unlinked span goes to the class's limbo
+ *               take the set's writer mutex. An unlinked span goes to the set's limbo
  *               list; its list link may be reused only after a grace period.
- * Grace period: synchronize_rcu, batched: one reclaim pass detaches every class's limbo list,
+ * Grace period: synchronize_rcu, batched: one reclaim pass detaches every set's limbo list,
  *               waits once, then frees the links of each span (or relinks it where a giver is
  *               waiting). Not call_rcu: call_rcu allocates (call_rcu_data, a worker thread via
  *               pthread_create) and this library is the malloc; its callbacks would run on a
  *               thread we do not control, taking our locks, and liburcu 0.13 never tears that
- *               worker down. synchronize_rcu allocates nothing. It runs only with no class
+ *               worker down. synchronize_rcu allocates nothing. It runs only with no set
  *               lock held, never inside a read-side section, and only when some span handed
- *               back is waiting for it: RCU_WANT_BATCH of them, a cache_span that found
- *               nothing else, or a put_available (an unparked span is available on return).
+ *               back is waiting for it: RCU_WANT_BATCH of them, or a pop that found
+ *               nothing else.
  *               A span waits only if its links were in limbo (pruned or recycled
  *               descriptor); revived spans and fresh links never wait.
- * Membership:   span->vword says which list owns the span's links: FREE, LISTED(class) or
- *               LIMBO(class), plus WANT(class) when a giver handed the span back while its
- *               links were still in limbo. A descriptor may leave for the mheap and come back
- *               in another class while still linked or in limbo here (claim does not unlink):
- *               its links then stay with the old list until the grace period, and the new
- *               class gets the span afterwards. INVARIANT: xstate is AVAILABLE only while
- *               the span is LISTED in the list of its own class, so a reader that reaches a
- *               span through class c's list and wins the CAS owns a span of class c.
- * Progress:     cache_span is lock-free against other readers (a CAS that fails means
- *               another reader won); it blocks only when nothing is available and spans are
- *               waiting for a grace period. uncache/put_available are blocking (writer lock).
+ * Membership:   span->vword says which list owns the span's links: FREE, LISTED(set) or
+ *               LIMBO(set), plus WANT(set) when a giver pushed the span while its links were
+ *               still in limbo (sets are numbered at init). A descriptor may leave for the
+ *               mheap and come back in another class, or be pushed to another set, while
+ *               still linked or in limbo here (claim does not unlink): its links then stay
+ *               with the old list until the grace period, and the new set gets the span
+ *               afterwards. INVARIANT: xstate is AVAILABLE only while the span is LISTED in
+ *               the list of the set it was pushed to, so a reader that reaches a span through
+ *               set c's list and wins the CAS owns a span pushed to c.
+ * Progress:     pop is lock-free against other readers (a CAS that fails means another
+ *               reader won); it blocks only when nothing is available and spans are
+ *               waiting for a grace period. push is blocking (writer lock).
  * ABA/reclaim:  no ABA on the claim: AVAILABLE -> TRANSIT is won by one thread, and a span
  *               that comes back AVAILABLE is legitimately available again. Links of unlinked
  *               spans are reused only after synchronize_rcu; descriptors are type-stable and
  *               the mheap never touches vlink/vword, so a reader may follow a stale one.
- * Lock order:   reclaim_lock -> class lock; two class locks are never held together; no
- *               class lock is held while calling the mheap or liburcu. Readers hold no lock.
- * Threads:      thread_attach registers with urcu; cache_span registers an unattached
+ * Lock order:   reclaim_lock -> set lock; two set locks are never held together; no set
+ *               lock is held while calling liburcu; the mheap is never entered from a
+ *               variant. Readers hold no lock.
+ * Threads:      thread_attach registers with urcu; pop registers an unattached
  *               caller lazily; a pthread key destructor and thread_detach unregister. After
  *               thread_detach (or the destructor) a thread uses the locked path: the list
- *               walked under the class lock. The child of a fork uses only the locked path
+ *               walked under the set lock. The child of a fork uses only the locked path
  *               (the parent's readers are in urcu's registry but do not exist).
  * TSan:         _LGPL_SOURCE + tsan_urcu_shim.h (liburcu's inline shared accesses as
  *               __atomic), readers sl_tsan_release(&rcu_gp_sync) before rcu_read_unlock and
@@ -73,27 +75,31 @@ enum { RCU_NEXT = 0, RCU_PREV = 1, RCU_LIMBO = 2 };
 
 /* A reader that skipped this many claimed (dead) entries prunes the list if the lock is free. */
 #define RCU_PRUNE_DEAD 32
-/* Spans waiting for a grace period (all classes) before a giver runs reclaim itself. */
+/* Spans waiting for a grace period (all sets) before a giver runs reclaim itself. */
 #define RCU_WANT_BATCH 32
 /* Walks retried when every available span seen was claimed under our feet. */
 #define RCU_WALK_RETRIES 4
 
-/* vword: bits 0-1 link state, 8-15 its class, bit 16 WANT, 24-31 the wanted class. */
-#define VW_STATE(v)  ((unsigned)((v)&3u))
-#define VW_CLASS(v)  ((unsigned)(((v) >> 8) & 0xffu))
-#define VW_WANT      ((uint64_t)1 << 16)
-#define VW_WCLASS(v) ((unsigned)(((v) >> 24) & 0xffu))
+/* Sets are numbered at init; the number fits vword's 16-bit fields. */
+#define RCU_MAX_SETS (SL_NUM_SPAN_CLASSES * SL_CENTRAL_MAX_SETS)
+_Static_assert(RCU_MAX_SETS <= 0xffff, "set numbers fit vword");
 
-static inline uint64_t vw_make(unsigned state, unsigned spc) {
-    return (uint64_t)state | (uint64_t)spc << 8;
+/* vword: bits 0-1 link state, 8-23 its set, bit 32 WANT, 40-55 the wanted set. */
+#define VW_STATE(v) ((unsigned)((v)&3u))
+#define VW_SET(v)   ((unsigned)(((v) >> 8) & 0xffffu))
+#define VW_WANT     ((uint64_t)1 << 32)
+#define VW_WSET(v)  ((unsigned)(((v) >> 40) & 0xffffu))
+
+static inline uint64_t vw_make(unsigned state, unsigned id) {
+    return (uint64_t)state | (uint64_t)id << 8;
 }
 
-static inline uint64_t vw_want(unsigned spc) {
-    return VW_WANT | (uint64_t)spc << 24;
+static inline uint64_t vw_want(unsigned id) {
+    return VW_WANT | (uint64_t)id << 40;
 }
 
-struct rcu_class {
-    /* The writer lock: every change of the list, the limbo list and of a LISTED(this class)
+struct rcu_set {
+    /* The writer lock: every change of the list, the limbo list and of a LISTED(this set)
      * span's vword happens under it. Readers never take it. */
     _Alignas(64) pthread_mutex_t lock;
     /* First span of the list. Written with rcu_assign_pointer under lock; read by readers
@@ -102,17 +108,23 @@ struct rcu_class {
     sl_span_t *limbo;        /* unlinked, waiting for a grace period; under lock, via vlink[2] */
     uint32_t nlinked;        /* spans on the list (available or dead); under lock */
     uint32_t nlimbo;         /* under lock */
-    unsigned spc;            /* immutable after init */
+    unsigned id;             /* this set's number in rcu_sets; immutable after init */
     _Atomic uint64_t xlimbo; /* nlimbo for lock-free peeking by reclaim (relaxed hint) */
     /* Stats and hints, relaxed: never used for synchronization. */
     _Atomic uint64_t xavail; /* LISTED spans in state AVAILABLE */
-    _Atomic uint64_t xwant;  /* spans handed to this class, waiting for a grace period */
+    _Atomic uint64_t xwant;  /* spans pushed to this set, waiting for a grace period */
     _Atomic uint64_t xlock_waits;
     _Atomic uint64_t xcas_retries;
     _Atomic uint64_t xgrace_periods;
 };
 
-static struct rcu_class classes[SL_NUM_SPAN_CLASSES];
+/* Every set by number; written by init only (start-up, single-threaded). */
+static struct rcu_set *rcu_sets[RCU_MAX_SETS];
+static unsigned rcu_nsets;
+
+static struct rcu_set *rset(sl_spanset_t *set) {
+    return (struct rcu_set *)(void *)set;
+}
 
 /* Serialises reclaim passes: a detached batch lives only on the reclaimer's stack. */
 static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -128,14 +140,14 @@ static int rcu_key_err;
 enum { TLS_NEW = 0, TLS_READER = 1, TLS_DONE = 2 };
 static __thread unsigned char rcu_tls;
 
-static void lock_class(struct rcu_class *c) {
+static void lock_set(struct rcu_set *c) {
     if (pthread_mutex_trylock(&c->lock) != 0) {
         sl_count(&c->xlock_waits);
         pthread_mutex_lock(&c->lock);
     }
 }
 
-static void unlock_class(struct rcu_class *c) {
+static void unlock_set(struct rcu_set *c) {
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -183,7 +195,7 @@ static void rcu_thread_detach(void) {
 /* --- list operations (writer side) ------------------------------------------------------ */
 
 /* Make a LISTED span claimable. */
-static void publish_locked(struct rcu_class *c, sl_span_t *s) {
+static void publish_locked(struct rcu_set *c, sl_span_t *s) {
     sl_faa_relaxed(&c->xavail, 1);
     /* Release: the giver's writes to the span (its sweep, the mheap's init) are visible to
      * the reader that claims it. pairs with rcu.c:try_claim */
@@ -191,13 +203,13 @@ static void publish_locked(struct rcu_class *c, sl_span_t *s) {
 }
 
 /* Link a span whose links are FREE (or were ours after a grace period) at the head. */
-static void link_head_locked(struct rcu_class *c, sl_span_t *s) {
+static void link_head_locked(struct rcu_set *c, sl_span_t *s) {
     sl_span_t *h = c->head;
     s->vlink[RCU_PREV] = NULL;
     rcu_assign_pointer(s->vlink[RCU_NEXT], (void *)h);
     if (h)
         h->vlink[RCU_PREV] = s;
-    sl_store_release(&s->vword, vw_make(SL_RCU_LINK_LISTED, c->spc));
+    sl_store_release(&s->vword, vw_make(SL_RCU_LINK_LISTED, c->id));
     c->nlinked++;
     publish_locked(c, s);
     /* Release (cmm_wmb + store): a reader that finds s through head sees its next link and
@@ -207,7 +219,7 @@ static void link_head_locked(struct rcu_class *c, sl_span_t *s) {
 
 /* Unlink s (LISTED here, not available) into limbo. Its next link stays intact for readers
  * still standing on it; it is reused only after a grace period (rcu.c:reclaim). */
-static void unlink_locked(struct rcu_class *c, sl_span_t *s, uint64_t want) {
+static void unlink_locked(struct rcu_set *c, sl_span_t *s, uint64_t want) {
     sl_span_t *nx = s->vlink[RCU_NEXT], *pv = s->vlink[RCU_PREV];
     if (pv)
         rcu_assign_pointer(pv->vlink[RCU_NEXT], (void *)nx);
@@ -216,7 +228,7 @@ static void unlink_locked(struct rcu_class *c, sl_span_t *s, uint64_t want) {
     if (nx)
         nx->vlink[RCU_PREV] = pv;
     c->nlinked--;
-    sl_store_release(&s->vword, vw_make(SL_RCU_LINK_LIMBO, c->spc) | want);
+    sl_store_release(&s->vword, vw_make(SL_RCU_LINK_LIMBO, c->id) | want);
     s->vlink[RCU_LIMBO] = c->limbo;
     c->limbo = s;
     c->nlimbo++;
@@ -225,7 +237,7 @@ static void unlink_locked(struct rcu_class *c, sl_span_t *s, uint64_t want) {
 
 /* Unlink every entry that is not AVAILABLE. A LISTED span becomes AVAILABLE only under
  * this lock (publish_locked), so an entry seen claimed here stays not-available. */
-static unsigned prune_locked(struct rcu_class *c) {
+static unsigned prune_locked(struct rcu_set *c) {
     unsigned n = 0;
     for (sl_span_t *s = c->head, *nx; s; s = nx) {
         nx = s->vlink[RCU_NEXT];
@@ -246,10 +258,10 @@ static void finish_limbo(sl_span_t *s) {
     for (;;) {
         if (v & VW_WANT) {
             /* The giver handed the span over with WANT; nobody else touches vword now. */
-            struct rcu_class *cw = &classes[VW_WCLASS(v)];
-            lock_class(cw);
+            struct rcu_set *cw = rcu_sets[VW_WSET(v)];
+            lock_set(cw);
             link_head_locked(cw, s);
-            unlock_class(cw);
+            unlock_set(cw);
             sl_fas_relaxed(&cw->xwant, 1);
             sl_fas_relaxed(&xwants_total, 1);
             return;
@@ -261,30 +273,30 @@ static void finish_limbo(sl_span_t *s) {
     }
 }
 
-/* One reclaim pass over every class. Caller holds no class lock and is not a reader. */
+/* One reclaim pass over every set. Caller holds no set lock and is not a reader. */
 static unsigned reclaim(void) {
-    bool had[SL_NUM_SPAN_CLASSES] = {false};
+    bool had[RCU_MAX_SETS] = {false};
     sl_span_t *batch = NULL;
     unsigned n = 0;
     pthread_mutex_lock(&reclaim_lock);
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
-        struct rcu_class *c = &classes[spc];
+    for (unsigned id = 0; id < rcu_nsets; id++) {
+        struct rcu_set *c = rcu_sets[id];
         if (!sl_load_relaxed(&c->xlimbo))
             continue;
-        lock_class(c);
+        lock_set(c);
         while (c->limbo) {
             sl_span_t *s = c->limbo;
             c->limbo = s->vlink[RCU_LIMBO];
             s->vlink[RCU_LIMBO] = batch;
             batch = s;
-            had[spc] = true;
+            had[id] = true;
         }
         c->nlimbo = 0;
         sl_store_relaxed(&c->xlimbo, 0);
-        unlock_class(c);
+        unlock_set(c);
     }
     if (batch) {
-        /* Every span in the batch was unlinked before this point (under its class lock,
+        /* Every span in the batch was unlinked before this point (under its set lock,
          * which we took since), so readers that could still see it are pre-existing. */
         if (!sl_load_relaxed(&xlocked_mode)) {
             urcu_memb_synchronize_rcu();
@@ -292,9 +304,9 @@ static unsigned reclaim(void) {
              * pairs with rcu.c:claim_rcu */
             sl_tsan_acquire(&rcu_gp_sync);
         }
-        for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-            if (had[spc])
-                sl_count(&classes[spc].xgrace_periods);
+        for (unsigned id = 0; id < rcu_nsets; id++)
+            if (had[id])
+                sl_count(&rcu_sets[id]->xgrace_periods);
         while (batch) {
             sl_span_t *s = batch;
             batch = s->vlink[RCU_LIMBO];
@@ -306,29 +318,33 @@ static unsigned reclaim(void) {
     return n;
 }
 
-static void maybe_reclaim(bool urgent) {
-    if (urgent || sl_load_relaxed(&xwants_total) >= RCU_WANT_BATCH)
+static void maybe_reclaim(void) {
+    if (sl_load_relaxed(&xwants_total) >= RCU_WANT_BATCH)
         reclaim();
 }
 
 /* --- the ops --------------------------------------------------------------------------- */
 
-static int rcu_init(unsigned spc) {
+static int rcu_init(sl_spanset_t *set, unsigned spc) {
+    (void)spc;
     pthread_once(&rcu_once, rcu_once_init);
     if (rcu_key_err)
         return -rcu_key_err;
-    struct rcu_class *c = &classes[spc];
+    if (rcu_nsets == RCU_MAX_SETS)
+        return -ENOSPC;
+    struct rcu_set *c = rset(set);
     c->head = c->limbo = NULL;
     c->nlinked = c->nlimbo = 0;
-    c->spc = spc;
+    c->id = rcu_nsets;
+    rcu_sets[rcu_nsets++] = c;
     return -pthread_mutex_init(&c->lock, NULL);
 }
 
-static void rcu_destroy(unsigned spc) {
-    pthread_mutex_destroy(&classes[spc].lock);
+static void rcu_destroy(sl_spanset_t *set) {
+    pthread_mutex_destroy(&rset(set)->lock);
 }
 
-static bool try_claim(struct rcu_class *c, sl_span_t *s) {
+static bool try_claim(struct rcu_set *c, sl_span_t *s) {
     uint32_t st = sl_load_relaxed(&s->xstate);
     if (st != SL_SPAN_AVAILABLE)
         return false;
@@ -343,7 +359,7 @@ static bool try_claim(struct rcu_class *c, sl_span_t *s) {
 }
 
 /* The read side: walk inside one read-side section. *dead counts claimed entries seen. */
-static sl_span_t *claim_rcu(struct rcu_class *c, unsigned *dead, bool *raced) {
+static sl_span_t *claim_rcu(struct rcu_set *c, unsigned *dead, bool *raced) {
     sl_span_t *got = NULL;
     urcu_memb_read_lock();
     /* rcu_dereference: consume/acquire. pairs with rcu.c:link_head_locked and
@@ -368,10 +384,10 @@ static sl_span_t *claim_rcu(struct rcu_class *c, unsigned *dead, bool *raced) {
 }
 
 /* For threads that are not urcu readers: the same walk under the writer lock. */
-static sl_span_t *claim_locked(struct rcu_class *c) {
+static sl_span_t *claim_locked(struct rcu_set *c) {
     sl_span_t *got = NULL;
     unsigned dead = 0;
-    lock_class(c);
+    lock_set(c);
     for (sl_span_t *s = c->head; s; s = s->vlink[RCU_NEXT]) {
         if (try_claim(c, s)) {
             got = s;
@@ -381,11 +397,11 @@ static sl_span_t *claim_locked(struct rcu_class *c) {
     }
     if (dead > RCU_PRUNE_DEAD)
         prune_locked(c);
-    unlock_class(c);
+    unlock_set(c);
     return got;
 }
 
-static sl_span_t *claim(struct rcu_class *c) {
+static sl_span_t *claim(struct rcu_set *c) {
     if (!reader_ready())
         return claim_locked(c);
     sl_span_t *s = NULL;
@@ -398,70 +414,68 @@ static sl_span_t *claim(struct rcu_class *c) {
     }
     if (dead > RCU_PRUNE_DEAD && pthread_mutex_trylock(&c->lock) == 0) {
         prune_locked(c);
-        unlock_class(c);
+        unlock_set(c);
     }
     return s;
 }
 
-static sl_span_t *rcu_cache_span(unsigned spc, unsigned flags) {
-    struct rcu_class *c = &classes[spc];
+static sl_span_t *rcu_pop(sl_spanset_t *set) {
+    struct rcu_set *c = rset(set);
     sl_span_t *s = claim(c);
     if (!s && sl_load_relaxed(&c->xwant) > 0) {
-        /* Spans handed back to this class wait for a grace period: run it now. */
+        /* Spans pushed to this set wait for a grace period: run it now. */
         reclaim();
         s = claim(c);
     }
-    if (!s && !(flags & SL_CACHE_NOGROW))
-        s = sl_central_grow(spc);
     return s;
 }
 
-/* uncache_span and put_available: the span is TRANSIT and ours. With urgent, a span that
- * must wait for a grace period gets it now rather than with the next batch. */
-static void rcu_give(sl_span_t *s, bool urgent) {
-    unsigned w = s->spanclass;
-    struct rcu_class *cw = &classes[w];
+/* push: the span is TRANSIT and ours. A span whose links are still in limbo waits for the
+ * next batched grace period (or for a pop that finds nothing else). */
+static int rcu_push(sl_spanset_t *set, sl_span_t *s) {
+    struct rcu_set *cw = rset(set);
+    unsigned w = cw->id;
     for (;;) {
         /* Acquire: a FREE seen here follows the reclaimer's last use of the old links.
          * pairs with rcu.c:finish_limbo */
         uint64_t v = sl_load_acquire(&s->vword);
         if (v & VW_WANT)
-            sl_fatal("span %p handed to the rcu mcentral twice", (void *)s->base);
+            sl_fatal("span %p pushed to an rcu set twice", (void *)s->base);
         switch (VW_STATE(v)) {
         case SL_RCU_LINK_FREE:
 #ifndef SL_TSAN_CANARY
-            lock_class(cw);
+            lock_set(cw);
 #endif
             link_head_locked(cw, s);
 #ifndef SL_TSAN_CANARY
-            unlock_class(cw);
+            unlock_set(cw);
 #endif
-            return;
+            return 0;
         case SL_RCU_LINK_LISTED: {
-            struct rcu_class *cl = &classes[VW_CLASS(v)];
+            struct rcu_set *cl = rcu_sets[VW_SET(v)];
             if (cl == cw) {
                 /* Still linked here since its claim: revive in place. */
-                lock_class(cw);
+                lock_set(cw);
                 if (sl_load_relaxed(&s->vword) == v) {
                     publish_locked(cw, s);
-                    unlock_class(cw);
-                    return;
+                    unlock_set(cw);
+                    return 0;
                 }
-                unlock_class(cw); /* pruned meanwhile */
+                unlock_set(cw); /* pruned meanwhile */
                 continue;
             }
-            /* Linked in another class's list (the descriptor was recycled): unlink it
-             * there; the reclaim after the grace period links it here. */
+            /* Linked in another set's list (recycled descriptor, or pushed elsewhere):
+             * unlink it there; the reclaim after the grace period links it here. */
             sl_faa_relaxed(&cw->xwant, 1);
             sl_faa_relaxed(&xwants_total, 1);
-            lock_class(cl);
+            lock_set(cl);
             if (sl_load_relaxed(&s->vword) == v) {
                 unlink_locked(cl, s, vw_want(w));
-                unlock_class(cl);
-                maybe_reclaim(urgent);
-                return;
+                unlock_set(cl);
+                maybe_reclaim();
+                return 0;
             }
-            unlock_class(cl);
+            unlock_set(cl);
             sl_fas_relaxed(&cw->xwant, 1);
             sl_fas_relaxed(&xwants_total, 1);
             continue;
@@ -471,8 +485,8 @@ static void rcu_give(sl_span_t *s, bool urgent) {
             sl_faa_relaxed(&xwants_total, 1);
             /* Release: hands the span to the reclaimer. pairs with rcu.c:finish_limbo */
             if (sl_cas_acq_rel(&s->vword, &v, v | vw_want(w))) {
-                maybe_reclaim(urgent);
-                return;
+                maybe_reclaim();
+                return 0;
             }
             sl_fas_relaxed(&cw->xwant, 1);
             sl_fas_relaxed(&xwants_total, 1);
@@ -484,40 +498,33 @@ static void rcu_give(sl_span_t *s, bool urgent) {
     }
 }
 
-static void rcu_uncache_span(sl_span_t *s) {
-    rcu_give(s, false);
+static uint64_t rcu_count(sl_spanset_t *set) {
+    struct rcu_set *c = rset(set);
+    return sl_load_relaxed(&c->xavail) + sl_load_relaxed(&c->xwant);
 }
 
-/* A parked span's first free: rarer than uncache, and its freer expects the span to be
- * available when it returns, so a span whose links are in limbo waits here for the
- * grace period (runs inside free(); readers hold sections only for one bounded walk). */
-static void rcu_put_available(sl_span_t *s) {
-    rcu_give(s, true);
-}
-
-static void rcu_stats(unsigned spc, struct sl_central_counters *out) {
-    struct rcu_class *c = &classes[spc];
-    out->spans_available = sl_load_relaxed(&c->xavail) + sl_load_relaxed(&c->xwant);
-    out->lock_waits = sl_load_relaxed(&c->xlock_waits);
-    out->cas_retries = sl_load_relaxed(&c->xcas_retries);
-    out->grace_periods = sl_load_relaxed(&c->xgrace_periods);
+static void rcu_stats(sl_spanset_t *set, struct sl_central_counters *out) {
+    struct rcu_set *c = rset(set);
+    out->lock_waits += sl_load_relaxed(&c->xlock_waits);
+    out->cas_retries += sl_load_relaxed(&c->xcas_retries);
+    out->grace_periods += sl_load_relaxed(&c->xgrace_periods);
 }
 
 static void rcu_atfork_prepare(void) {
     pthread_mutex_lock(&reclaim_lock);
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_lock(&classes[spc].lock);
+    for (unsigned id = 0; id < rcu_nsets; id++)
+        pthread_mutex_lock(&rcu_sets[id]->lock);
 }
 
 static void rcu_atfork_parent(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_unlock(&classes[spc].lock);
+    for (unsigned id = 0; id < rcu_nsets; id++)
+        pthread_mutex_unlock(&rcu_sets[id]->lock);
     pthread_mutex_unlock(&reclaim_lock);
 }
 
 static void rcu_atfork_child(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_init(&classes[spc].lock, NULL);
+    for (unsigned id = 0; id < rcu_nsets; id++)
+        pthread_mutex_init(&rcu_sets[id]->lock, NULL);
     pthread_mutex_init(&reclaim_lock, NULL);
     /* The parent's readers are in urcu's registry but not here: a grace period could wait
      * forever. With only locked walkers, an unlinked span is unreachable at once. */
@@ -526,21 +533,22 @@ static void rcu_atfork_child(void) {
 
 #ifdef SL_TSAN_CANARY
 /* Observer: reads the count that the canary's unlocked link writes. Must be reported. */
-static void rcu_canary_touch(unsigned spc) {
-    volatile uint32_t n = classes[spc].nlinked;
+static void rcu_canary_touch(sl_spanset_t *set) {
+    volatile uint32_t n = rset(set)->nlinked;
     (void)n;
 }
 #endif
 
 const sl_central_ops_t sl_central_rcu = {
     .name = "rcu",
-    .summary = "liburcu (memb) RCU list per class: lock-free claim by CAS, locked writers, "
+    .summary = "liburcu (memb) RCU list per set: lock-free claim by CAS, locked writers, "
                "batched synchronize_rcu",
+    .set_size = sizeof(struct rcu_set),
     .init = rcu_init,
     .destroy = rcu_destroy,
-    .cache_span = rcu_cache_span,
-    .uncache_span = rcu_uncache_span,
-    .put_available = rcu_put_available,
+    .push = rcu_push,
+    .pop = rcu_pop,
+    .count = rcu_count,
     .thread_attach = rcu_thread_attach,
     .thread_detach = rcu_thread_detach,
     .stats = rcu_stats,
@@ -558,13 +566,13 @@ int sl_rcu_test_link_state(sl_span_t *s) {
     return (int)VW_STATE(sl_load_acquire(&s->vword));
 }
 
-bool sl_rcu_test_hold(unsigned spc, sl_span_t *s, void (*hold)(void *), void *arg, void **before,
-                      void **after) {
+bool sl_rcu_test_hold(sl_spanset_t *set, sl_span_t *s, void (*hold)(void *), void *arg,
+                      void **before, void **after) {
     if (!reader_ready())
         return false;
     bool found = false;
     urcu_memb_read_lock();
-    for (sl_span_t *p = rcu_dereference(classes[spc].head); p;
+    for (sl_span_t *p = rcu_dereference(rset(set)->head); p;
          p = rcu_dereference(p->vlink[RCU_NEXT])) {
         if (p == s) {
             found = true;
@@ -579,11 +587,11 @@ bool sl_rcu_test_hold(unsigned spc, sl_span_t *s, void (*hold)(void *), void *ar
     return found;
 }
 
-unsigned sl_rcu_test_prune(unsigned spc) {
-    struct rcu_class *c = &classes[spc];
-    lock_class(c);
+unsigned sl_rcu_test_prune(sl_spanset_t *set) {
+    struct rcu_set *c = rset(set);
+    lock_set(c);
     unsigned n = prune_locked(c);
-    unlock_class(c);
+    unlock_set(c);
     return n;
 }
 

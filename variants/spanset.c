@@ -1,5 +1,5 @@
-/* spanset -- a C port of Go 1.15+'s spanSet (runtime/mspanset.go): per span class, a
- * spine of 512-entry blocks of span pointers indexed by push/pop positions.
+/* spanset -- a C port of Go 1.15+'s spanSet (runtime/mspanset.go): a span set is a spine
+ * of 512-entry blocks of span pointers indexed by push/pop positions.
  *
  * Algorithm:    push = fetch-add on tail (the slot is claimed), find the block for
  *               position/512 (installing one from the block pool under the spine lock when
@@ -18,9 +18,13 @@
  *               between resets, is here a ring of SS_RING entries indexed by
  *               (position/512) mod SS_RING; each block records which position/512 it serves
  *               (xtop). Entry k can be reused once its block is fully popped, so the ring
- *               bounds a class's set to (SS_RING-1)*512 spans (8.4 M spans = 64 GiB of
- *               8 KiB spans); a pusher that finds its entry still held waits for poppers.
- *               The ring is one off-heap allocation per class, made on first push.
+ *               bounds a set to (SS_RING-1)*512 spans (8.4 M spans = 64 GiB of 8 KiB
+ *               spans); a pusher that finds its entry still held waits for poppers.
+ *               The ring is one off-heap allocation per set, made on first push.
+ * Out of memory: push returns -ENOMEM, before claiming a position, when the ring cannot be
+ *               allocated or the block pool is empty and cannot grow. A pusher that claimed
+ *               a position and then finds no block (other pushers emptied the pool in
+ *               between) still aborts: closing that window needs a block reserve.
  * Progress:     push is wait-free except once per 512 pushes (spine lock, block install).
  *               pop is lock-free in its head CAS but blocks on a claimed, unfilled slot
  *               (on the specific pusher), and may report empty while a block is installed.
@@ -31,8 +35,8 @@
  *               word (no 16-byte CAS needed); block memory comes from sl_os_meta_alloc and is
  *               never unmapped, so a stale read of a pool link is harmless. Stale spans are
  *               not possible: a span is in at most one slot and owns nothing else here.
- * Lock order:   spine lock -> pool lock -> metadata lock (os.c); never the heap lock (grow
- *               happens after pop, with no lock held).
+ * Lock order:   spine lock -> pool lock -> metadata lock (os.c); never the heap lock (the
+ *               mheap is never entered from a variant).
  * TSan:         clean with no suppression and no annotation: every hand-off is a C11
  *               atomic TSan understands (slot release/acquire, block publish, pool CAS).
  * Canary:       -DSL_TSAN_CANARY: push stores the slot with a plain store instead of a
@@ -78,9 +82,14 @@ struct ss_set {
     _Atomic(_Atomic(ss_block_t *) *) xspine; /* the ring; NULL until the first push */
     _Atomic uint64_t xlock_waits;            /* stats, relaxed */
     _Atomic uint64_t xcas_retries;           /* stats, relaxed */
+    struct ss_set *next_set;                 /* every instance, for fork; written by init only */
 };
 
-static struct ss_set sets[SL_NUM_SPAN_CLASSES];
+static struct ss_set *ss_sets; /* written by init only (start-up, single-threaded) */
+
+static struct ss_set *ss_of(sl_spanset_t *set) {
+    return (struct ss_set *)(void *)set;
+}
 
 /* The global block pool. xpool_head = tag << 32 | (id + 1), 0 in the low half = empty. */
 static _Atomic uint64_t xpool_head;
@@ -152,17 +161,42 @@ static ss_block_t *pool_get(struct ss_set *set) {
     }
 }
 
+/* The ring, allocated on first use; NULL when metadata is exhausted. */
 static _Atomic(ss_block_t *) *spine_locked(struct ss_set *set) {
     _Atomic(ss_block_t *) *spine = sl_load_relaxed(&set->xspine);
-    if (!spine) {
-        spine = sl_os_meta_alloc(SS_RING * sizeof *spine);
-        if (!spine)
-            sl_fatal("spanset: out of metadata memory for a spine");
+    if (!spine && (spine = sl_os_meta_alloc(SS_RING * sizeof *spine)) != NULL)
         /* Release: the zeroed ring is visible before a popper uses it. pairs with
          * spanset.c:ss_pop */
         sl_store_release(&set->xspine, spine);
-    }
     return spine;
+}
+
+static void spine_lock(struct ss_set *set) {
+    if (pthread_mutex_trylock(&set->spine_lock) != 0) {
+        sl_count(&set->xlock_waits);
+        pthread_mutex_lock(&set->spine_lock);
+    }
+}
+
+/* Before a push claims a position: a ring exists and the block pool has a block or can
+ * grow. False when metadata is exhausted (nothing was claimed). */
+static bool push_can_proceed(struct ss_set *set) {
+    if (!sl_load_acquire(&set->xspine)) {
+        spine_lock(set);
+        bool ok = spine_locked(set) != NULL;
+        pthread_mutex_unlock(&set->spine_lock);
+        if (!ok)
+            return false;
+    }
+    if ((uint32_t)sl_load_relaxed(&xpool_head))
+        return true;
+    pthread_mutex_lock(&pool_lock);
+    ss_block_t *b = NULL;
+    if (!(uint32_t)sl_load_relaxed(&xpool_head) && (b = pool_grow_locked()) != NULL)
+        pool_put(b);
+    bool ok = (uint32_t)sl_load_relaxed(&xpool_head) != 0;
+    pthread_mutex_unlock(&pool_lock);
+    return ok;
 }
 
 /* The block for position/512 == top, installing one if needed. */
@@ -174,11 +208,10 @@ static ss_block_t *block_for_push(struct ss_set *set, uint64_t top) {
         if (b && sl_load_relaxed(&b->xtop) == top)
             return b;
     }
-    if (pthread_mutex_trylock(&set->spine_lock) != 0) {
-        sl_count(&set->xlock_waits);
-        pthread_mutex_lock(&set->spine_lock);
-    }
-    spine = spine_locked(set);
+    spine_lock(set);
+    spine = spine_locked(set); /* exists: push_can_proceed made it */
+    if (!spine)
+        sl_fatal("spanset: no spine after push_can_proceed");
     ss_block_t *b;
     for (;;) {
         b = sl_load_acquire(&spine[top % SS_RING]);
@@ -202,7 +235,11 @@ static ss_block_t *block_for_push(struct ss_set *set, uint64_t top) {
     return b;
 }
 
-static void ss_push(struct ss_set *set, sl_span_t *s) {
+static int ss_push(struct ss_set *set, sl_span_t *s) {
+    if (!push_can_proceed(set))
+        return -ENOMEM;
+    /* Before it becomes reachable; published by the slot's release store. */
+    sl_store_relaxed(&s->xstate, SL_SPAN_AVAILABLE);
     /* Relaxed: the slot's release/acquire carries the span; a popper that claims the slot
      * before we store spins on it. */
     uint64_t pos = sl_faa_relaxed(&set->xtail, 1);
@@ -215,6 +252,7 @@ static void ss_push(struct ss_set *set, sl_span_t *s) {
      * pairs with spanset.c:ss_pop */
     sl_store_release(&b->xslots[pos % SS_BLOCK_ENTRIES], s);
 #endif
+    return 0;
 }
 
 /* A slot claimed by a pusher that does not exist in a fork child (see ss_atfork_child):
@@ -270,55 +308,54 @@ static sl_span_t *ss_pop(struct ss_set *set) {
     }
 }
 
-static int ss_init(unsigned spc) {
-    struct ss_set *set = &sets[spc];
+static int ss_init(sl_spanset_t *sset, unsigned spc) {
+    (void)spc;
+    struct ss_set *set = ss_of(sset);
     sl_store_relaxed(&set->xhead, 0);
     sl_store_relaxed(&set->xtail, 0);
+    set->next_set = ss_sets;
+    ss_sets = set;
     return -pthread_mutex_init(&set->spine_lock, NULL);
 }
 
-static void ss_destroy(unsigned spc) {
-    pthread_mutex_destroy(&sets[spc].spine_lock);
+static void ss_destroy(sl_spanset_t *sset) {
+    pthread_mutex_destroy(&ss_of(sset)->spine_lock);
 }
 
-static sl_span_t *ss_cache_span(unsigned spc, unsigned flags) {
-    sl_span_t *s = ss_pop(&sets[spc]);
-    if (s) {
+static sl_span_t *ss_pop_span(sl_spanset_t *sset) {
+    sl_span_t *s = ss_pop(ss_of(sset));
+    if (s)
         /* We own it: the slot hand-off ordered everything before. */
         sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
-        return s;
-    }
-    if (!(flags & SL_CACHE_NOGROW))
-        s = sl_central_grow(spc);
     return s;
 }
 
-/* uncache_span and put_available: the span is TRANSIT and ours. */
-static void ss_give(sl_span_t *s) {
-    /* Before it becomes reachable; published by the slot's release store. */
-    sl_store_relaxed(&s->xstate, SL_SPAN_AVAILABLE);
-    ss_push(&sets[s->spanclass], s);
+static int ss_push_span(sl_spanset_t *sset, sl_span_t *s) {
+    return ss_push(ss_of(sset), s);
 }
 
-static void ss_stats(unsigned spc, struct sl_central_counters *out) {
-    struct ss_set *set = &sets[spc];
+static uint64_t ss_count(sl_spanset_t *sset) {
+    struct ss_set *set = ss_of(sset);
     uint64_t h = sl_load_relaxed(&set->xhead), t = sl_load_relaxed(&set->xtail);
-    out->spans_available = t > h ? t - h : 0;
-    out->lock_waits = sl_load_relaxed(&set->xlock_waits);
-    out->cas_retries = sl_load_relaxed(&set->xcas_retries);
-    out->grace_periods = 0;
+    return t > h ? t - h : 0;
+}
+
+static void ss_stats(sl_spanset_t *sset, struct sl_central_counters *out) {
+    struct ss_set *set = ss_of(sset);
+    out->lock_waits += sl_load_relaxed(&set->xlock_waits);
+    out->cas_retries += sl_load_relaxed(&set->xcas_retries);
 }
 
 static void ss_atfork_prepare(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_lock(&sets[spc].spine_lock);
+    for (struct ss_set *set = ss_sets; set; set = set->next_set)
+        pthread_mutex_lock(&set->spine_lock);
     pthread_mutex_lock(&pool_lock);
 }
 
 static void ss_atfork_parent(void) {
     pthread_mutex_unlock(&pool_lock);
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        pthread_mutex_unlock(&sets[spc].spine_lock);
+    for (struct ss_set *set = ss_sets; set; set = set->next_set)
+        pthread_mutex_unlock(&set->spine_lock);
 }
 
 /* In the child only this thread exists. A pusher of the parent may have taken a position
@@ -327,8 +364,7 @@ static void ss_atfork_parent(void) {
  * block and turn every empty slot into a tombstone that poppers skip. */
 static void ss_atfork_child(void) {
     pthread_mutex_init(&pool_lock, NULL);
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
-        struct ss_set *set = &sets[spc];
+    for (struct ss_set *set = ss_sets; set; set = set->next_set) {
         pthread_mutex_init(&set->spine_lock, NULL);
         uint64_t h = sl_load_relaxed(&set->xhead), t = sl_load_relaxed(&set->xtail);
         for (uint64_t pos = h; pos < t; pos++) {
@@ -342,8 +378,8 @@ static void ss_atfork_child(void) {
 
 #ifdef SL_TSAN_CANARY
 /* Observer: reads the most recently pushed slot with a plain load. Must be reported. */
-static void ss_canary_touch(unsigned spc) {
-    struct ss_set *set = &sets[spc];
+static void ss_canary_touch(sl_spanset_t *sset) {
+    struct ss_set *set = ss_of(sset);
     uint64_t t = sl_load_relaxed(&set->xtail);
     _Atomic(ss_block_t *) *spine = sl_load_acquire(&set->xspine);
     if (!t || !spine)
@@ -361,11 +397,12 @@ const sl_central_ops_t sl_central_spanset = {
     .name = "spanset",
     .summary = "Go 1.15+ spanSet: spine ring of 512-entry blocks, 64-bit head/tail, block pool "
                "(lock-free pop, push locks once per block)",
+    .set_size = sizeof(struct ss_set),
     .init = ss_init,
     .destroy = ss_destroy,
-    .cache_span = ss_cache_span,
-    .uncache_span = ss_give,
-    .put_available = ss_give,
+    .push = ss_push_span,
+    .pop = ss_pop_span,
+    .count = ss_count,
     .stats = ss_stats,
     .atfork_prepare = ss_atfork_prepare,
     .atfork_parent = ss_atfork_parent,

@@ -1,25 +1,25 @@
 /* spin -- the mutex variant's intrusive span lists under a Concurrency Kit ticket spinlock.
  *
- * Algorithm: one ck_spinlock_ticket_t per span class guards a doubly linked list of
- * available spans (s->next / s->prev), used LIFO so that the most recently returned span,
- * whose lines are still warm, is handed out first. cache_span pops the head,
- * uncache_span / put_available push at the head. Nothing else is done under the lock.
+ * Algorithm: one ck_spinlock_ticket_t per span set guards a doubly linked list of spans
+ * (s->next / s->prev), used LIFO so that the most recently returned span, whose lines are
+ * still warm, is handed out first. pop takes the head, push links at the head. Nothing
+ * else is done under the lock.
  * Why ticket and not MCS: the critical section is a few pointer stores, so the cost is
- * the hand-off of one cache line; a ticket lock is one 32-bit word in the class's own
+ * the hand-off of one cache line; a ticket lock is one 32-bit word in the set's own
  * line (no queue node to thread through the ops or to keep alive across the atfork
  * handlers), it is FIFO-fair like MCS, and it has a trylock, which lets us count
- * lock_waits. MCS's local spinning only pays off with many waiters on one class.
+ * lock_waits. MCS's local spinning only pays off with many waiters on one set.
  * Progress: blocking. A waiter that is preempted while its ticket comes up stalls every
  * later waiter (no yield in the wait loop), so oversubscribed runs show convoys; that is
  * part of what this variant is here to measure against `mutex`.
- * ABA and reclamation: none needed; every list access holds the class lock, and a span
+ * ABA and reclamation: none needed; every list access holds the set lock, and a span
  * leaves the list before any other thread can see it as TRANSIT.
- * Lock order: the class lock is a leaf. It is never held while calling into the mheap
- * (cache_span drops it before sl_central_grow); fork preparation (alloc/init.c) takes
- * every class lock before the mheap lock.
+ * Lock order: the set lock is a leaf; nothing is called while it is held (the mheap is
+ * never entered from a variant); fork preparation (alloc/init.c) takes every set lock
+ * before the mheap lock.
  * TSan: the ticket lock is CK inline asm that TSan cannot see, so lock and unlock carry
  * __tsan_mutex_pre/post_lock and pre/post_unlock annotations (SL_HAVE_TSAN builds).
- * Canary (-DSL_TSAN_CANARY): uncache_span bumps navail after dropping the lock, and
+ * Canary (-DSL_TSAN_CANARY): push bumps navail after dropping the lock, and
  * canary_touch reads navail with no lock at all.
  */
 #include <ck_spinlock.h>
@@ -32,14 +32,19 @@
 
 struct spin_central {
     _Alignas(64) ck_spinlock_ticket_t lock;
-    sl_span_t *head; /* available spans, LIFO; written and read under lock */
-    uint64_t navail; /* spans on the list; written under lock, read under lock by stats */
-    _Atomic uint64_t xlock_waits; /* relaxed stats counter, any thread */
+    sl_span_t *head; /* spans, LIFO; written and read under lock */
+    uint64_t navail; /* spans on the list; written under lock, read under lock by count */
+    _Atomic uint64_t xlock_waits;  /* relaxed stats counter, any thread */
+    struct spin_central *next_set; /* every instance, for fork; written by init only */
 };
 
-_Static_assert(sizeof(struct spin_central) == 64, "one cache line per span class");
+_Static_assert(sizeof(struct spin_central) == 64, "one cache line per span set");
 
-static struct spin_central spin_centrals[SL_NUM_SPAN_CLASSES];
+static struct spin_central *spin_sets; /* written by init only (start-up, single-threaded) */
+
+static struct spin_central *spin_set(sl_spanset_t *set) {
+    return (struct spin_central *)(void *)set;
+}
 
 /* The slow path of ck_spinlock_ticket_lock with a yield in its wait loop. CK 0.7.1 on
  * x86_64 keeps the ticket being served in the low 16 bits of `value` and the next ticket
@@ -106,10 +111,9 @@ static sl_span_t *spin_pop_locked(struct spin_central *c) {
     return s;
 }
 
-static int spin_init(unsigned spc) {
-    if (spc >= SL_NUM_SPAN_CLASSES)
-        return -EINVAL;
-    struct spin_central *c = &spin_centrals[spc];
+static int spin_init(sl_spanset_t *set, unsigned spc) {
+    (void)spc;
+    struct spin_central *c = spin_set(set);
     ck_spinlock_ticket_init(&c->lock);
 #ifdef SL_HAVE_TSAN
     __tsan_mutex_create(&c->lock, 0);
@@ -117,19 +121,21 @@ static int spin_init(unsigned spc) {
     c->head = NULL;
     c->navail = 0;
     sl_store_relaxed(&c->xlock_waits, 0);
+    c->next_set = spin_sets;
+    spin_sets = c;
     return 0;
 }
 
-static void spin_destroy(unsigned spc) {
+static void spin_destroy(sl_spanset_t *set) {
 #ifdef SL_HAVE_TSAN
-    __tsan_mutex_destroy(&spin_centrals[spc].lock, 0);
+    __tsan_mutex_destroy(&spin_set(set)->lock, 0);
 #else
-    (void)spc;
+    (void)set;
 #endif
 }
 
-static sl_span_t *spin_cache_span(unsigned spc, unsigned flags) {
-    struct spin_central *c = &spin_centrals[spc];
+static sl_span_t *spin_pop(sl_spanset_t *set) {
+    struct spin_central *c = spin_set(set);
     spin_lock(c);
     sl_span_t *s = spin_pop_locked(c);
     if (s != NULL) {
@@ -140,16 +146,11 @@ static sl_span_t *spin_cache_span(unsigned spc, unsigned flags) {
         sl_store_release(&s->xstate, SL_SPAN_TRANSIT);
     }
     spin_unlock(c);
-    if (s != NULL)
-        return s;
-    if (flags & SL_CACHE_NOGROW)
-        return NULL;
-    return sl_central_grow(spc); /* class lock not held: mheap lock -> class lock only */
+    return s;
 }
 
-/* Shared by uncache_span and put_available: the span is TRANSIT and ours. */
-static void spin_insert(sl_span_t *s) {
-    struct spin_central *c = &spin_centrals[s->spanclass];
+static int spin_push(sl_spanset_t *set, sl_span_t *s) {
+    struct spin_central *c = spin_set(set);
     /* AVAILABLE before the span is reachable: a thread that pops it must never see the
      * previous owner's state. pairs with central.c:sl_central_note_free_remote */
     sl_store_release(&s->xstate, SL_SPAN_AVAILABLE);
@@ -162,64 +163,60 @@ static void spin_insert(sl_span_t *s) {
 #ifdef SL_TSAN_CANARY
     c->navail++; /* CANARY: the one update done outside the lock */
 #endif
+    return 0;
 }
 
-static void spin_uncache_span(sl_span_t *s) {
-    spin_insert(s);
-}
-
-static void spin_put_available(sl_span_t *s) {
-    spin_insert(s);
-}
-
-static void spin_stats(unsigned spc, struct sl_central_counters *out) {
-    struct spin_central *c = &spin_centrals[spc];
+static uint64_t spin_count(sl_spanset_t *set) {
+    struct spin_central *c = spin_set(set);
     spin_lock(c);
-    out->spans_available = c->navail;
+    uint64_t n = c->navail;
     spin_unlock(c);
-    out->lock_waits = sl_load_relaxed(&c->xlock_waits);
-    out->cas_retries = 0;
-    out->grace_periods = 0;
+    return n;
 }
 
-/* fork(): hold every class lock across the fork so the child never inherits a list
+static void spin_stats(sl_spanset_t *set, struct sl_central_counters *out) {
+    out->lock_waits += sl_load_relaxed(&spin_set(set)->xlock_waits);
+}
+
+/* fork(): hold every set lock across the fork so the child never inherits a list
  * half-updated by a thread that does not exist there. Called before the mheap lock is
  * taken (alloc/init.c:fork_prepare). */
 static void spin_atfork_prepare(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        spin_lock(&spin_centrals[spc]);
+    for (struct spin_central *c = spin_sets; c; c = c->next_set)
+        spin_lock(c);
 }
 
 static void spin_atfork_parent(void) {
-    for (unsigned spc = SL_NUM_SPAN_CLASSES; spc-- > 2;)
-        spin_unlock(&spin_centrals[spc]);
+    for (struct spin_central *c = spin_sets; c; c = c->next_set)
+        spin_unlock(c);
 }
 
 /* The child must not unlock: a ticket taken before the fork by a thread that exists only
  * in the parent is still counted, and unlocking would serve that ticket -- to nobody. The
  * lists are consistent (we held every lock), so the child starts with fresh locks. */
 static void spin_atfork_child(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
-        ck_spinlock_ticket_init(&spin_centrals[spc].lock);
+    for (struct spin_central *c = spin_sets; c; c = c->next_set)
+        ck_spinlock_ticket_init(&c->lock);
 }
 
 #ifdef SL_TSAN_CANARY
 /* Observer for the TSan canary: reads navail with no lock, racing with every locked
- * update in spin_insert / spin_cache_span. */
-static void spin_canary_touch(unsigned spc) {
-    volatile uint64_t *p = &spin_centrals[spc].navail;
+ * update in spin_push / spin_pop. */
+static void spin_canary_touch(sl_spanset_t *set) {
+    volatile uint64_t *p = &spin_set(set)->navail;
     (void)*p;
 }
 #endif
 
 const sl_central_ops_t sl_central_spin = {
     .name = "spin",
-    .summary = "intrusive LIFO span list per class under a CK ticket spinlock",
+    .summary = "intrusive LIFO span list per set under a CK ticket spinlock",
+    .set_size = sizeof(struct spin_central),
     .init = spin_init,
     .destroy = spin_destroy,
-    .cache_span = spin_cache_span,
-    .uncache_span = spin_uncache_span,
-    .put_available = spin_put_available,
+    .push = spin_push,
+    .pop = spin_pop,
+    .count = spin_count,
     .thread_attach = NULL,
     .thread_detach = NULL,
     .stats = spin_stats,

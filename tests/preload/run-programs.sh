@@ -229,6 +229,12 @@ if [ "$job" = check ]; then
         grep -qw "$v" "$tmp/unknown.err" || failed "unknown-variant message does not list $v: $(cat "$tmp/unknown.err")"
     done
     echo "preload: check   unknown variant: $(head -n 1 "$tmp/unknown.err")"
+    # So does an unknown span-return policy.
+    { LD_PRELOAD="$lib" SPANLAB_POLICY=no_such_policy /bin/true 2>"$tmp/unknownp.err"; } 2>/dev/null
+    rc=$?
+    [ $rc -eq 134 ] || failed "SPANLAB_POLICY=no_such_policy: exit $rc, expected SIGABRT (134)"
+    grep -qw eager "$tmp/unknownp.err" || failed "unknown-policy message does not list eager: $(cat "$tmp/unknownp.err")"
+    echo "preload: check   unknown policy: $(head -n 1 "$tmp/unknownp.err")"
 fi
 
 [ $fail -eq 0 ] && echo "preload: $job passed under ${variants[*]}"

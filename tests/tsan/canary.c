@@ -103,7 +103,7 @@ static char observer_epoch; /* released, never acquired */
 static void *observer(void *arg) {
     (void)arg;
     for (unsigned long n = 0; !atomic_load_explicit(&stop, memory_order_relaxed); n++) {
-        sl_central_active->canary_touch(spc);
+        sl_central_active->canary_touch(sl_central_set(spc, 0));
         if (n % 64 == 0)
             sl_tsan_release(&observer_epoch);
     }

@@ -1,0 +1,41 @@
+/* Span-return policies: what an mcache does with a span it cannot allocate from and where
+ * it looks for the next one, chosen once per process ($SPANLAB_POLICY or sl_init's
+ * "variant/policy"). A policy is one file (policy_<name>.c) exporting one `const
+ * sl_policy_t`, listed in policy.c. Policies sit between the mcache and Go's mcentral
+ * (central.h); none of them touches a variant directly. Neighbours: mcache.c (the only
+ * caller on the allocation path), malloc.c (frees), stats.c (sl_scavenge).
+ */
+#ifndef SL_POLICY_H
+#define SL_POLICY_H
+
+#include "mcache.h"
+
+typedef struct sl_policy {
+    const char *name;    /* [a-z0-9_]+, also the CSV `policy` value */
+    const char *summary; /* one line for `slbench --list` */
+    unsigned nsets;      /* span-set instances per class the policy uses (central.h) */
+
+    /* c's span of class spc is exhausted even after a sweep (or there is none:
+     * &sl_span_empty). Give it back as the policy says and return the next span of the
+     * class, owned by c (CACHED, swept, with a free slot); NULL with errno = ENOMEM. The
+     * caller stores the result in c->alloc[spc]. */
+    sl_span_t *(*refill)(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted);
+
+    /* Optional: thread exit, after c's current spans went back to the mcentral: give back
+     * every other span c owns. */
+    void (*flush)(sl_mcache_t *c);
+
+    /* Optional: sl_scavenge -- give back what the policy keeps in mcaches (this thread's
+     * at once, other threads' at their next refill). */
+    void (*drain)(void);
+} sl_policy_t;
+
+/* The active policy (chosen once at initialisation). */
+extern const sl_policy_t *sl_policy_active;
+
+/* Registry (policy.c). */
+const sl_policy_t *sl_policy_find(const char *name);
+const sl_policy_t *const *sl_policy_list(void); /* NULL-terminated */
+#define SL_POLICY_DEFAULT "eager"
+
+#endif
