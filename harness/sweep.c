@@ -2,7 +2,7 @@
  * re-execute this binary as a one-cell child (with LD_PRELOAD for a peer), read its
  * `key=value` report from a pipe, enforce the timeout, and write one CSV row whatever
  * happened. Allocators are the innermost loop (round-robin within a workload and thread
- * count), so slow drift and bursts of machine noise affect every allocator alike. With
+ * count), so slow drift and bursts of machine noise are spread over every allocator. With
  * --repeat auto an allocator leaves the round once the 95 % interval of its median
  * throughput is within the target (stats.h), or at the cap.
  */
@@ -466,10 +466,18 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
         return 1;
     }
 
+    struct sweep_series *series = calloc(o->nallocs, sizeof *series);
+    double *slots = calloc((size_t)o->nallocs * o->repeat, sizeof *slots);
+    if (!series || !slots) {
+        fprintf(stderr, "slbench: out of memory\n");
+        return 1;
+    }
     sl_bench_csv_t csv;
     int rc = sl_bench_csv_open(&csv, o->out);
     if (rc) {
         fprintf(stderr, "slbench: cannot write %s: %s\n", o->out, strerror(-rc));
+        free(series);
+        free(slots);
         return 1;
     }
     struct sigaction sa = {.sa_handler = sweep_on_signal};
@@ -481,12 +489,6 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
     static struct sweep_result r;
     const char *row[64];
     unsigned done = 0, failed = 0;
-    struct sweep_series *series = calloc(o->nallocs, sizeof *series);
-    double *slots = calloc((size_t)o->nallocs * o->repeat, sizeof *slots);
-    if (!series || !slots) {
-        fprintf(stderr, "slbench: out of memory\n");
-        return 1;
-    }
     for (unsigned w = 0; w < o->nwls && !sweep_interrupted; w++) {
         const sl_bench_workload_t *wl = o->wls[w];
         char params[512];
