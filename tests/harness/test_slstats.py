@@ -208,6 +208,26 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc == 0 and "slower" in lines.get("spanlab:mutex", ""),
           f"before/after: the 30 % regression not found:\n{out}")
     check("| same |" in lines.get("glibc", ""), f"before/after: unchanged cell:\n{out}")
+    # scripts/plot --baseline marks the same verdicts in its relative table.
+    try:
+        import matplotlib  # noqa: F401
+        have_mpl = True
+    except ImportError:
+        have_mpl = False
+        print("matplotlib missing: scripts/plot --baseline not checked")
+    if have_mpl:
+        out = subprocess.run(["/usr/bin/python3", os.path.join(SRC, "scripts", "plot"), a,
+                              "--baseline", "glibc", "--out", os.path.join(tmp, "p")],
+                             capture_output=True, text=True)
+        md = open(os.path.join(tmp, "p", "summary.md")).read() if out.returncode == 0 else ""
+        rel = {line.split("|")[1].strip(): line.split("|")[2].strip()
+               for line in md.split("Throughput relative to")[1].splitlines()
+               if line.startswith("| ")} if "Throughput relative to" in md else {}
+        check(rel.get("spanlab:mutex", "").endswith("▲") and rel.get("jemalloc", "") == "1 =",
+              f"plot --baseline threadtest verdicts {rel}: {out.stderr}")
+        larson = md.split("Throughput relative to")[-1] if md.count("Throughput relative") > 1 \
+            else ""
+        check("| spanlab:spin | 2 ? |" in larson, f"plot --baseline, 3 vs 3:\n{larson}")
     rc, out = run_compare(a, "--baseline", "hoard")
     check(rc == 2 and "hoard" in out, f"unknown baseline: exit {rc}: {out}")
     rc, out = run_compare(a)
