@@ -76,6 +76,9 @@ const char *sl_bench_peer_lib(const char *name);
 const char *const *sl_bench_peer_names(void);
 /* Symbol that is defined only when that peer is the live malloc (preload check). */
 const char *sl_bench_peer_symbol(const char *name);
+/* The allocator library a peer's preloaded library loads from its own directory (the
+ * tbbmalloc proxy loads libtbbmalloc.so.2), NULL if none; recorded in the metadata. */
+const char *sl_bench_peer_loads(const char *name);
 /* Parent: 0 if path can be preloaded as far as its file tells (readable ELF shared object
  * of this machine's class), else why not in why. */
 int sl_bench_lib_check_file(const char *path, char *why, size_t n);

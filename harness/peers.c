@@ -31,18 +31,19 @@ struct peer {
     const char *soname;  /* searched in peer_dirs */
     const char *pattern; /* or NULL: a glob(3) pattern, the highest version found wins */
     const char *symbol;  /* defined only when this library is loaded */
+    const char *loads;   /* or NULL: the library it loads from its own directory */
 };
 
 static const struct peer peers[] = {
-    {"jemalloc", "libjemalloc.so.2", NULL, "mallctl"},
-    {"tcmalloc", "libtcmalloc_minimal.so.4", NULL, "tc_malloc"},
-    {"mimalloc", "libmimalloc.so.2", NULL, "mi_malloc"},
+    {"jemalloc", "libjemalloc.so.2", NULL, "mallctl", NULL},
+    {"tcmalloc", "libtcmalloc_minimal.so.4", NULL, "tc_malloc", NULL},
+    {"mimalloc", "libmimalloc.so.2", NULL, "mi_malloc", NULL},
     /* Intel TBB's scalable allocator: the proxy replaces malloc and loads libtbbmalloc. */
-    {"tbbmalloc", "libtbbmalloc_proxy.so.2", NULL, "__TBB_malloc_proxy"},
+    {"tbbmalloc", "libtbbmalloc_proxy.so.2", NULL, "__TBB_malloc_proxy", "libtbbmalloc.so.2"},
     /* LLVM's hardened allocator, shipped with clang's runtime (libclang-rt-N-dev). */
     {"scudo", NULL,
      "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.scudo_standalone-" PEERS_ARCH ".so",
-     "__scudo_print_stats"},
+     "__scudo_print_stats", NULL},
 };
 
 #define PEERS_N (sizeof peers / sizeof peers[0])
@@ -73,6 +74,11 @@ static const struct peer *peer_find(const char *name) {
 const char *sl_bench_peer_symbol(const char *name) {
     const struct peer *p = peer_find(name);
     return p ? p->symbol : NULL;
+}
+
+const char *sl_bench_peer_loads(const char *name) {
+    const struct peer *p = peer_find(name);
+    return p ? p->loads : NULL;
 }
 
 /* The readable match of pattern with the highest version (llvm-15 over llvm-14). */

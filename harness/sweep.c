@@ -261,26 +261,41 @@ static void sweep_cmdline(int argc, char **argv, char *out, size_t n) {
     }
 }
 
-/* "NAME=PATH size=N sha256=HEX; ..." for every preloaded library, so a run names exactly
+/* Appends "ALLOCATOR=FILE size=N sha256=HEX" (or "... unreadable (why)") to buf. */
+static size_t sweep_library(char *buf, size_t len, size_t n, const char *allocator,
+                            const char *lib) {
+    char real[4096], hex[65];
+    long long size;
+    if (len >= n)
+        return len;
+    if (!realpath(lib, real))
+        snprintf(real, sizeof real, "%s", lib);
+    int rc = sl_sha256_file(real, hex, &size);
+    if (rc)
+        return len + (size_t)snprintf(buf + len, n - len, "%s%s=%s unreadable (%s)",
+                                      len ? "; " : "", allocator, real, strerror(-rc));
+    return len + (size_t)snprintf(buf + len, n - len, "%s%s=%s size=%lld sha256=%s",
+                                  len ? "; " : "", allocator, real, size, hex);
+}
+
+/* Every preloaded library, and the allocator library a peer's loads, so a run names exactly
  * the code it measured (a symlink like libjemalloc.so.2 is resolved to its file). */
 static void sweep_libraries(const sl_bench_opts_t *o, char *buf, size_t n) {
     size_t len = 0;
     snprintf(buf, n, "none");
-    for (unsigned i = 0; i < o->nallocs && len < n; i++) {
+    for (unsigned i = 0; i < o->nallocs; i++) {
         const sl_bench_alloc_t *a = &o->allocs[i];
-        char real[4096], hex[65];
-        long long size;
         if (!a->lib)
             continue;
-        if (!realpath(a->lib, real))
-            snprintf(real, sizeof real, "%s", a->lib);
-        int rc = sl_sha256_file(real, hex, &size);
-        if (rc)
-            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s unreadable (%s)", len ? "; " : "",
-                                    a->allocator, real, strerror(-rc));
-        else
-            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s size=%lld sha256=%s",
-                                    len ? "; " : "", a->allocator, real, size, hex);
+        len = sweep_library(buf, len, n, a->allocator, a->lib);
+        const char *loads =
+            a->kind == SL_BENCH_ALLOC_PEER ? sl_bench_peer_loads(a->allocator) : NULL;
+        const char *slash = strrchr(a->lib, '/');
+        if (loads && slash) {
+            char path[4096];
+            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - a->lib), a->lib, loads);
+            len = sweep_library(buf, len, n, a->allocator, path);
+        }
     }
 }
 

@@ -37,6 +37,17 @@ for peer in glibc $found; do
     [ "$st" = ok ] || bad "peer $peer: status '$st' (want ok)"
 done
 
+# The metadata identifies each peer's library by file, size and digest; tbbmalloc's also
+# the allocator library its proxy loads.
+for peer in $found; do
+    grep -q "^# libraries: .*$peer=/[^ ]* size=[0-9]* sha256=[0-9a-f]\{64\}" "$TMP/p.csv" ||
+        bad "libraries metadata does not identify $peer"
+done
+if echo "$found" | grep -qw tbbmalloc; then
+    grep -q "tbbmalloc=/[^ ]*/libtbbmalloc\.so[.0-9]* size=" "$TMP/p.csv" ||
+        bad "libraries metadata lacks the allocator library tbbmalloc's proxy loads"
+fi
+
 # Not installed: skipped with one note, recorded, no rows.
 SLBENCH_LIB_TBBMALLOC=/nonexistent/libtbbmalloc_proxy.so.2 "$SLBENCH" --alloc tbbmalloc,glibc \
     --workload threadtest --threads 1 --seconds 0.05 --repeat 1 --out "$TMP/s.csv" 2>"$TMP/err" ||
