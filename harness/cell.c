@@ -105,8 +105,8 @@ static const sl_bench_backend_t *cell_backend(const sl_bench_alloc_t *a) {
         cell_fail(why);
     const char *sym = a->kind == SL_BENCH_ALLOC_PEER ? sl_bench_peer_symbol(a->allocator) : NULL;
     if (sym && !dlsym(RTLD_DEFAULT, sym)) {
-        snprintf(why, sizeof why, "%s is not the live malloc (LD_PRELOAD did not take)",
-                 a->allocator);
+        snprintf(why, sizeof why, "%s is not %s (it does not define %s)", a->lib, a->allocator,
+                 sym);
         cell_fail(why);
     }
     return &sl_bench_backend_libc;

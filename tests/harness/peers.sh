@@ -62,7 +62,7 @@ if echo "$found" | grep -qw jemalloc && echo "$found" | grep -qw scudo; then
     je=$(sed -n 's/^  jemalloc *LD_PRELOAD=//p' "$TMP/list")
     SLBENCH_LIB_SCUDO=$je "$SLBENCH" --alloc scudo --workload threadtest --threads 1 \
         --seconds 0.05 --repeat 1 --quiet --out "$TMP/w.csv" 2>/dev/null
-    grep -q "^scudo,.*error:scudo is not the live malloc" "$TMP/w.csv" ||
+    grep -q "^scudo,.*error:$je is not scudo (it does not define __scudo_print_stats)" "$TMP/w.csv" ||
         bad "scudo named jemalloc's library was not refused: $(grep '^scudo,' "$TMP/w.csv")"
 else
     say "note: jemalloc or scudo not installed; the wrong-library check did not run"
