@@ -288,27 +288,3 @@ def holm(pvalues):
 def fmt_pct(frac, digits=1):
     return "-" if frac is None or math.isnan(frac) else f"{100 * frac:.{digits}f}%"
 
-
-# Student t quantiles t(0.975, df) for df = 1 .. 30; beyond, the Cornish-Fisher expansion.
-_T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-         2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-
-
-def t975(df):
-    if df < 1:
-        return math.nan
-    if df <= len(_T975):
-        return _T975[df - 1]
-    z = 1.959964
-    return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
-
-
-def mean_ci_t(xs):
-    """(mean, lo, hi): the t-based 95 % interval of the mean (assumes normal noise; for
-    reading old runs with too few repetitions for the median's interval)."""
-    xs = finite(xs)
-    if len(xs) < 2:
-        return mean(xs), math.nan, math.nan
-    m, h = mean(xs), t975(len(xs) - 1) * sd(xs) / math.sqrt(len(xs))
-    return m, m - h, m + h
