@@ -126,7 +126,8 @@ static int init_locked(const char *name) {
         sl_message("unknown span-return policy '%s' (known: %s)", pname, known);
         return -EINVAL;
     }
-    sl_scavenger_configure();
+    if (sl_scavenger_configure() < 0)
+        return -EINVAL;
     const char *up = getenv("SPANLAB_UNPARK_PCT");
     if (up && *up) {
         char *end;
@@ -194,7 +195,7 @@ int sl_ensure_init(void) {
         return 0;
     int r = sl_init(NULL);
     if (r == -EINVAL)
-        abort(); /* the message named the known variants or policies */
+        abort(); /* the message said what is wrong (a variant, a policy, a parameter) */
     if (r < 0)
         sl_fatal("initialisation failed: %s", strerror(-r));
     return 1;

@@ -1,6 +1,6 @@
 /* The page heap: grows in 64 MiB arenas, hands out page runs as spans, keeps the
  * page -> span map, and recycles span descriptors (never unmapped: type-stable).
- * Lock order: a variant's lock -> heap_lock -> the metadata lock (os.c). */
+ * Lock order: a variant's lock -> scavenge_lock -> heap_lock -> the metadata lock (os.c). */
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -12,6 +12,9 @@
 _Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held for a whole scavenge: sl_scavenge() waits for a background pass's run in flight,
+ * so when it returns every free page is released. */
+static pthread_mutex_t scavenge_lock = PTHREAD_MUTEX_INITIALIZER;
 static sl_pagealloc_t pages;  /* under heap_lock */
 static sl_span_t *free_descs; /* under heap_lock; linked by heap_next */
 /* Statistics, relaxed: the page-cache path updates them without the lock. */
@@ -20,7 +23,10 @@ static _Atomic size_t cached_pages; /* free pages held by page caches */
 static _Atomic size_t nspans_small;
 static _Atomic size_t nspans_large;
 static _Atomic size_t large_pages;
-static uint64_t scavenge_passes; /* under heap_lock */
+static uint64_t scavenge_passes;              /* under heap_lock */
+static _Atomic uint64_t scav_releases;        /* madvise calls */
+static _Atomic uint64_t scav_pages_released;  /* pages released, in total */
+static _Atomic uint64_t scav_pages_refaulted; /* released pages handed out again */
 
 static sl_span_t *desc_alloc_locked(void) {
     if (!free_descs) {
@@ -119,8 +125,11 @@ static uintptr_t pagecache_alloc(sl_pagecache_t *pc, size_t npages, bool *needze
         if (((pc->free >> i) & run) == run) {
             uint64_t m = run << i;
             *needzero = (pc->scav & m) != m;
+            if (pc->rel & m)
+                sl_faa_relaxed(&scav_pages_refaulted, (size_t)__builtin_popcountll(pc->rel & m));
             pc->free &= ~m;
             pc->scav &= ~m;
+            pc->rel &= ~m;
             sl_fas_relaxed(&cached_pages, npages);
             return pc->base + ((uintptr_t)i << 13);
         }
@@ -130,18 +139,18 @@ static uintptr_t pagecache_alloc(sl_pagecache_t *pc, size_t npages, bool *needze
 
 static void pagecache_flush_locked(sl_pagecache_t *pc) {
     if (pc->base && pc->free) {
-        sl_pagealloc_return_block_locked(&pages, pc->base, pc->free, pc->scav);
+        sl_pagealloc_return_block_locked(&pages, pc->base, pc->free, pc->scav, pc->rel);
         sl_fas_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
     }
     pc->base = 0;
-    pc->free = pc->scav = 0;
+    pc->free = pc->scav = pc->rel = 0;
 }
 
 static void pagecache_refill_locked(sl_pagecache_t *pc) {
     pagecache_flush_locked(pc);
-    pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav);
+    pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav, &pc->rel);
     if (!pc->base && grow_locked(SL_ARENA_PAGES) == 0)
-        pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav);
+        pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav, &pc->rel);
     if (pc->base)
         sl_faa_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
     while (pc->nstash < SL_DESC_STASH) {
@@ -153,9 +162,12 @@ static void pagecache_refill_locked(sl_pagecache_t *pc) {
 }
 
 static uintptr_t heap_alloc_locked(size_t npages, size_t align_pages, bool *needzero) {
-    uintptr_t base = sl_pagealloc_alloc_locked(&pages, npages, align_pages, needzero);
+    size_t reused = 0;
+    uintptr_t base = sl_pagealloc_alloc_locked(&pages, npages, align_pages, needzero, &reused);
     if (!base && grow_locked(npages + align_pages) == 0)
-        base = sl_pagealloc_alloc_locked(&pages, npages, align_pages, needzero);
+        base = sl_pagealloc_alloc_locked(&pages, npages, align_pages, needzero, &reused);
+    if (reused)
+        sl_faa_relaxed(&scav_pages_refaulted, reused);
     return base;
 }
 
@@ -230,17 +242,14 @@ void sl_mheap_flush_pagecache(sl_pagecache_t *pc) {
     pthread_mutex_unlock(&heap_lock);
 }
 
-size_t sl_mheap_scavenge(size_t keep_bytes) {
+size_t sl_mheap_scavenge(uint64_t cutoff_ms, size_t max_bytes) {
     size_t released = 0;
-    for (;;) {
-        pthread_mutex_lock(&heap_lock);
-        size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pages, &scav);
-        size_t backed = (free_pages - scav) << 13;
+    pthread_mutex_lock(&scavenge_lock);
+    while (max_bytes - released >= SL_PAGE_SIZE) {
         uintptr_t addr = 0;
-        size_t n = 0;
-        if (backed > keep_bytes)
-            n = sl_pagealloc_scav_take_locked(
-                &pages, (backed - keep_bytes + SL_PAGE_SIZE - 1) >> 13, &addr);
+        pthread_mutex_lock(&heap_lock);
+        size_t n =
+            sl_pagealloc_scav_take_locked(&pages, cutoff_ms, (max_bytes - released) >> 13, &addr);
         pthread_mutex_unlock(&heap_lock);
         if (n == 0)
             break;
@@ -249,6 +258,8 @@ size_t sl_mheap_scavenge(size_t keep_bytes) {
         pthread_mutex_lock(&heap_lock);
         sl_pagealloc_scav_done_locked(&pages, addr, n);
         pthread_mutex_unlock(&heap_lock);
+        sl_faa_relaxed(&scav_releases, 1);
+        sl_faa_relaxed(&scav_pages_released, n);
         released += n << 13;
     }
     if (released) {
@@ -256,7 +267,12 @@ size_t sl_mheap_scavenge(size_t keep_bytes) {
         scavenge_passes++;
         pthread_mutex_unlock(&heap_lock);
     }
+    pthread_mutex_unlock(&scavenge_lock);
     return released;
+}
+
+uint64_t sl_mheap_clock_ms(void) {
+    return sl_pagealloc_now_ms(&pages); /* reads no shared state but the clock hook */
 }
 
 void sl_mheap_stats(struct sl_stats *out) {
@@ -270,17 +286,23 @@ void sl_mheap_stats(struct sl_stats *out) {
     out->spans_large = sl_load_relaxed(&nspans_large);
     out->large_inuse = sl_load_relaxed(&large_pages) << 13;
     out->scavenges = scavenge_passes;
+    out->scav_releases = sl_load_relaxed(&scav_releases);
+    out->scav_pages_released = sl_load_relaxed(&scav_pages_released);
+    out->scav_pages_refaulted = sl_load_relaxed(&scav_pages_refaulted);
     pthread_mutex_unlock(&heap_lock);
 }
 
 void sl_mheap_atfork_prepare(void) {
+    pthread_mutex_lock(&scavenge_lock);
     pthread_mutex_lock(&heap_lock);
 }
 
 void sl_mheap_atfork_parent(void) {
     pthread_mutex_unlock(&heap_lock);
+    pthread_mutex_unlock(&scavenge_lock);
 }
 
 void sl_mheap_atfork_child(void) {
     pthread_mutex_init(&heap_lock, NULL);
+    pthread_mutex_init(&scavenge_lock, NULL);
 }

@@ -16,6 +16,7 @@ typedef struct sl_pagecache {
     uintptr_t base;
     uint64_t free; /* 1 = page free for this cache */
     uint64_t scav; /* 1 = that free page is scavenged (zero) */
+    uint64_t rel;  /* 1 = that scavenged page was released by the scavenger (not fresh) */
     unsigned nstash;
     sl_span_t *stash[SL_DESC_STASH]; /* free descriptors owned by this thread */
 } sl_pagecache_t;
@@ -48,12 +49,17 @@ void sl_mheap_free_span(sl_span_t *s);
 /* Return a thread's page cache and descriptor stash to the heap. */
 void sl_mheap_flush_pagecache(sl_pagecache_t *pc);
 
-/* Release free pages to the OS until at most keep_bytes of free memory stay backed.
- * Returns the bytes released. */
-size_t sl_mheap_scavenge(size_t keep_bytes);
+/* Release free pages whose block was last freed into at or before cutoff_ms (the
+ * mheap's clock; UINT64_MAX: every free page), oldest first, in contiguous runs, until
+ * max_bytes are released. Serialised with other calls. Returns the bytes released. */
+size_t sl_mheap_scavenge(uint64_t cutoff_ms, size_t max_bytes);
+
+/* The clock of the page allocator's free times, in milliseconds. */
+uint64_t sl_mheap_clock_ms(void);
 
 void sl_mheap_stats(struct sl_stats *out);
 
+/* fork(): the scavenge lock, then the heap lock. */
 void sl_mheap_atfork_prepare(void);
 void sl_mheap_atfork_parent(void);
 void sl_mheap_atfork_child(void);

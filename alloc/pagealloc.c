@@ -1,7 +1,11 @@
 /* Bitmap page allocator (Go 1.14's design without the radix summaries): a region is a
  * contiguous run of arenas with an in-use bitmap and a scavenged bitmap, searched first-fit
- * in address order from a hint below which no page is free. Neighbour: mheap.c, which
- * holds the lock and maps pages to spans. */
+ * in address order from a hint below which no page is free. Each 64-page block also keeps
+ * the time of the last free into it, on a list in that order, so the scavenger finds the
+ * longest-idle free pages first (the decay policy is in scavenger.c). Neighbour: mheap.c,
+ * which holds the lock and maps pages to spans. */
+#include <time.h>
+
 #include "os.h"
 #include "pagealloc.h"
 
@@ -41,6 +45,57 @@ static size_t set_range(uint64_t *b, size_t i, size_t n, bool val, const uint64_
     return counted;
 }
 
+uint64_t sl_pagealloc_now_ms(const sl_pagealloc_t *pa) {
+    if (pa->clock_ms)
+        return pa->clock_ms();
+    /* The coarse clock (a few ms of resolution) costs no system call: it is read under the
+     * heap lock on every free. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void decay_unlink(sl_pagealloc_t *pa, sl_pageblock_t *b) {
+    if (!b->listed)
+        return;
+    if (b->older)
+        b->older->newer = b->newer;
+    else
+        pa->oldest = b->newer;
+    if (b->newer)
+        b->newer->older = b->older;
+    else
+        pa->newest = b->older;
+    b->older = b->newer = NULL;
+    b->listed = false;
+}
+
+/* Pages [i, i + n) of r became dirty and free at `now`: their blocks move to the newest
+ * end of the decay list. */
+static void decay_touch(sl_pagealloc_t *pa, sl_region_t *r, size_t i, size_t n, uint64_t now) {
+    for (size_t w = i / SL_BLOCK_PAGES; w <= (i + n - 1) / SL_BLOCK_PAGES; w++) {
+        sl_pageblock_t *b = &r->blocks[w];
+        decay_unlink(pa, b);
+        b->freed_ms = now;
+        b->older = pa->newest;
+        if (pa->newest)
+            pa->newest->newer = b;
+        else
+            pa->oldest = b;
+        pa->newest = b;
+        b->listed = true;
+    }
+}
+
+/* Free and not scavenged: memory the scavenger may release. */
+static inline bool page_dirty_free(const sl_region_t *r, size_t i) {
+    return !bit_get(r->inuse, i) && !bit_get(r->scav, i);
+}
+
+static inline uint64_t block_dirty_free(const sl_region_t *r, size_t w) {
+    return ~r->inuse[w] & ~r->scav[w];
+}
+
 static sl_region_t *region_of(sl_pagealloc_t *pa, uintptr_t addr) {
     for (sl_region_t *r = pa->regions; r; r = r->next)
         if (addr >= r->base && addr < r->base + (r->npages << 13))
@@ -51,13 +106,18 @@ static sl_region_t *region_of(sl_pagealloc_t *pa, uintptr_t addr) {
 int sl_pagealloc_grow_locked(sl_pagealloc_t *pa, uintptr_t base, size_t npages) {
     size_t words = npages / 64;
     sl_region_t *r = sl_os_meta_alloc(sizeof *r);
-    uint64_t *bits = sl_os_meta_alloc(2 * words * sizeof(uint64_t));
-    if (!r || !bits)
+    uint64_t *bits = sl_os_meta_alloc(3 * words * sizeof(uint64_t));
+    sl_pageblock_t *blocks = sl_os_meta_alloc(words * sizeof *blocks);
+    if (!r || !bits || !blocks)
         return -1;
     r->base = base;
     r->npages = npages;
     r->inuse = bits;
     r->scav = bits + words;
+    r->rel = bits + 2 * words; /* zeroed metadata: nothing released yet */
+    r->blocks = blocks;
+    for (size_t w = 0; w < words; w++)
+        blocks[w].region = r;
     for (size_t w = 0; w < words; w++)
         r->scav[w] = ~(uint64_t)0; /* fresh mappings read as zero and use no memory */
     r->free_pages = r->scav_pages = npages;
@@ -71,7 +131,7 @@ int sl_pagealloc_grow_locked(sl_pagealloc_t *pa, uintptr_t base, size_t npages) 
 }
 
 uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t align_pages,
-                                    bool *needzero) {
+                                    bool *needzero, size_t *reused) {
     for (sl_region_t *r = pa->regions; r; r = r->next) {
         if (r->free_pages < npages)
             continue;
@@ -87,6 +147,7 @@ uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t al
             if (j == i + npages) {
                 set_range(r->inuse, i, npages, true, NULL);
                 size_t scav = set_range(r->scav, i, npages, false, r->scav);
+                *reused = set_range(r->rel, i, npages, false, r->rel);
                 r->free_pages -= npages;
                 r->scav_pages -= scav;
                 *needzero = scav < npages;
@@ -106,10 +167,11 @@ void sl_pagealloc_free_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t npages)
     r->free_pages += npages;
     if (i < r->hint)
         r->hint = i;
+    decay_touch(pa, r, i, npages, sl_pagealloc_now_ms(pa));
 }
 
 uintptr_t sl_pagealloc_take_block_locked(sl_pagealloc_t *pa, uint64_t *free_mask,
-                                         uint64_t *scav_mask) {
+                                         uint64_t *scav_mask, uint64_t *rel_mask) {
     for (sl_region_t *r = pa->regions; r; r = r->next) {
         if (r->free_pages == 0)
             continue;
@@ -118,8 +180,10 @@ uintptr_t sl_pagealloc_take_block_locked(sl_pagealloc_t *pa, uint64_t *free_mask
             continue;
         size_t w = i / 64;
         uint64_t fm = ~r->inuse[w], sm = r->scav[w] & fm;
+        *rel_mask = r->rel[w] & fm;
         r->inuse[w] = ~(uint64_t)0;
         r->scav[w] &= ~fm;
+        r->rel[w] &= ~fm;
         r->free_pages -= (size_t)__builtin_popcountll(fm);
         r->scav_pages -= (size_t)__builtin_popcountll(sm);
         r->hint = next_bit(r->inuse, r->hint, r->npages, false);
@@ -131,46 +195,56 @@ uintptr_t sl_pagealloc_take_block_locked(sl_pagealloc_t *pa, uint64_t *free_mask
 }
 
 void sl_pagealloc_return_block_locked(sl_pagealloc_t *pa, uintptr_t base, uint64_t free_mask,
-                                      uint64_t scav_mask) {
+                                      uint64_t scav_mask, uint64_t rel_mask) {
     sl_region_t *r = region_of(pa, base);
     size_t w = ((base - r->base) >> 13) / 64;
     r->inuse[w] &= ~free_mask;
     r->scav[w] |= scav_mask;
+    r->rel[w] |= rel_mask;
     r->free_pages += (size_t)__builtin_popcountll(free_mask);
     r->scav_pages += (size_t)__builtin_popcountll(scav_mask);
     if (w * 64 < r->hint)
         r->hint = next_bit(r->inuse, w * 64, r->npages, false);
+    /* Dirty pages that sat in a page cache count as freed now. */
+    if (free_mask & ~scav_mask)
+        decay_touch(pa, r, w * 64, 1, sl_pagealloc_now_ms(pa));
 }
 
-size_t sl_pagealloc_scav_take_locked(sl_pagealloc_t *pa, size_t max_pages, uintptr_t *addr) {
-    /* Highest address first: the heap grows upwards and allocates low first. The list is
-     * in address order, so walk it for the highest region below the last one seen. */
-    uintptr_t below = UINTPTR_MAX;
-    for (;;) {
-        sl_region_t *r = NULL;
-        for (sl_region_t *q = pa->regions; q && q->base < below; q = q->next)
-            r = q;
-        if (!r)
-            return 0;
-        below = r->base;
-        if (r->free_pages == r->scav_pages)
+/* A dirty free page of r whose block has been idle since cutoff or longer. */
+static inline bool page_aged(const sl_region_t *r, size_t i, uint64_t cutoff) {
+    const sl_pageblock_t *b = &r->blocks[i / SL_BLOCK_PAGES];
+    return page_dirty_free(r, i) && b->listed && b->freed_ms <= cutoff;
+}
+
+size_t sl_pagealloc_scav_take_locked(sl_pagealloc_t *pa, uint64_t cutoff_ms, size_t max_pages,
+                                     uintptr_t *addr) {
+    sl_pageblock_t *b;
+    while (max_pages > 0 && (b = pa->oldest) != NULL && b->freed_ms <= cutoff_ms) {
+        sl_region_t *r = b->region;
+        size_t w = (size_t)(b - r->blocks);
+        uint64_t dirty = block_dirty_free(r, w);
+        if (!dirty) { /* reused or released since it was listed */
+            decay_unlink(pa, b);
             continue;
-        for (size_t w = r->npages / 64; w-- > 0;) {
-            uint64_t cand = ~r->inuse[w] & ~r->scav[w];
-            if (!cand)
-                continue;
-            size_t top = w * 64 + 63 - (size_t)__builtin_clzll(cand);
-            size_t lo = top;
-            while (lo > 0 && top - lo + 1 < max_pages && !bit_get(r->inuse, lo - 1) &&
-                   !bit_get(r->scav, lo - 1))
-                lo--;
-            size_t n = top - lo + 1;
-            set_range(r->inuse, lo, n, true, NULL);
-            r->free_pages -= n;
-            *addr = r->base + (lo << 13);
-            return n;
         }
+        /* The block's first dirty run, grown across neighbours as old as the cutoff: one
+         * madvise for a whole idle stretch, which costs far less per byte than many small
+         * ones (measured in scavenger.c's header). */
+        size_t lo = w * SL_BLOCK_PAGES + (size_t)__builtin_ctzll(dirty), hi = lo + 1;
+        while (hi - lo < max_pages && hi < r->npages && page_aged(r, hi, cutoff_ms))
+            hi++;
+        while (hi - lo < max_pages && lo > 0 && page_aged(r, lo - 1, cutoff_ms))
+            lo--;
+        size_t n = hi - lo;
+        set_range(r->inuse, lo, n, true, NULL);
+        r->free_pages -= n;
+        for (size_t v = lo / SL_BLOCK_PAGES; v <= (hi - 1) / SL_BLOCK_PAGES; v++)
+            if (!block_dirty_free(r, v))
+                decay_unlink(pa, &r->blocks[v]);
+        *addr = r->base + (lo << 13);
+        return n;
     }
+    return 0;
 }
 
 void sl_pagealloc_scav_done_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t npages) {
@@ -178,6 +252,7 @@ void sl_pagealloc_scav_done_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t np
     size_t i = (addr - r->base) >> 13;
     set_range(r->inuse, i, npages, false, NULL);
     set_range(r->scav, i, npages, true, NULL);
+    set_range(r->rel, i, npages, true, NULL);
     r->free_pages += npages;
     r->scav_pages += npages;
     if (i < r->hint)

@@ -35,6 +35,9 @@ struct sl_stats {
     size_t spans_large;                 /* large-object spans in existence */
     size_t large_inuse;                 /* bytes in large objects (whole pages) */
     uint64_t scavenges;                 /* scavenger passes that released memory */
+    uint64_t scav_releases;             /* madvise calls, each returning one run of pages */
+    uint64_t scav_pages_released;       /* 8 KiB pages returned to the OS, in total */
+    uint64_t scav_pages_refaulted;      /* released pages handed out again (they fault in) */
     struct sl_central_counters central; /* summed over every span class */
 };
 

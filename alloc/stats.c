@@ -1,4 +1,5 @@
 /* sl_stats and sl_scavenge: read the heap and the mcentral counters; give memory back. */
+#include <stdint.h>
 #include <string.h>
 
 #include "central.h"
@@ -21,5 +22,5 @@ void sl_scavenge(void) {
     if (c)
         sl_mheap_flush_pagecache(&c->pcache);
     sl_central_release_empty();
-    sl_mheap_scavenge(0);
+    sl_mheap_scavenge(UINT64_MAX, SIZE_MAX);
 }

@@ -13,6 +13,7 @@ sl_core_test(test_sizeclass unit)
 sl_core_test(test_internals unit)
 sl_core_test(test_badinput unit)
 sl_core_test(test_rss stress)
+sl_core_test(test_scavenger unit)
 # Registered once per variant (stress_<variant>) by variants.cmake.
 sl_core_test(test_stress "")
 

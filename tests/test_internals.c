@@ -60,34 +60,36 @@ static void test_pagealloc(void) {
     uintptr_t base = (uintptr_t)1 << 40; /* never touched: the page allocator keeps bits only */
     CHECK(sl_pagealloc_grow_locked(&pa, base, SL_ARENA_PAGES) == 0);
     bool nz;
-    uintptr_t a = sl_pagealloc_alloc_locked(&pa, 1, 1, &nz);
+    size_t ru;
+    uintptr_t a = sl_pagealloc_alloc_locked(&pa, 1, 1, &nz, &ru);
     CHECK(a == base && !nz); /* fresh pages are known zero */
-    uintptr_t b = sl_pagealloc_alloc_locked(&pa, 3, 1, &nz);
+    uintptr_t b = sl_pagealloc_alloc_locked(&pa, 3, 1, &nz, &ru);
     CHECK(b == base + SL_PAGE_SIZE);
-    uintptr_t c = sl_pagealloc_alloc_locked(&pa, 2, 4, &nz); /* 4-page aligned */
+    uintptr_t c = sl_pagealloc_alloc_locked(&pa, 2, 4, &nz, &ru); /* 4-page aligned */
     CHECK(c == base + 4 * SL_PAGE_SIZE);
     sl_pagealloc_free_locked(&pa, b, 3);
-    uintptr_t d = sl_pagealloc_alloc_locked(&pa, 2, 1, &nz); /* first fit reuses the hole */
-    CHECK(d == base + SL_PAGE_SIZE && nz);                   /* dirty: it was used */
+    uintptr_t d = sl_pagealloc_alloc_locked(&pa, 2, 1, &nz, &ru); /* first fit reuses the hole */
+    CHECK(d == base + SL_PAGE_SIZE && nz);                        /* dirty: it was used */
     size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pa, &scav);
     CHECK(free_pages == SL_ARENA_PAGES - 1 - 2 - 2);
     CHECK(scav == free_pages - 1); /* page 3 is free and dirty */
-    uintptr_t big = sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz);
+    uintptr_t big = sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz, &ru);
     CHECK(big == 0); /* does not fit */
     /* Scavenging takes the dirty free page. */
     uintptr_t at;
-    size_t n = sl_pagealloc_scav_take_locked(&pa, 100, &at);
+    size_t n = sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, 100, &at);
     CHECK(n == 1 && at == base + 3 * SL_PAGE_SIZE);
     sl_pagealloc_scav_done_locked(&pa, at, n);
     sl_pagealloc_free_pages_locked(&pa, &scav);
     CHECK(scav == SL_ARENA_PAGES - 5);
-    CHECK(sl_pagealloc_scav_take_locked(&pa, 100, &at) == 0);
+    CHECK(sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, 100, &at) == 0);
     /* Page cache blocks: the block holding the first free page, its free pages only. */
-    uint64_t fm, sm;
-    uintptr_t blk = sl_pagealloc_take_block_locked(&pa, &fm, &sm);
+    uint64_t fm, sm, rm;
+    uintptr_t blk = sl_pagealloc_take_block_locked(&pa, &fm, &sm, &rm);
     CHECK(blk == base);
     CHECK(fm == ((~(uint64_t)0 << 6) | (1u << 3)) && sm == fm);
-    sl_pagealloc_return_block_locked(&pa, blk, fm, sm);
+    CHECK(rm == 1u << 3); /* only page 3 was released; the rest are fresh */
+    sl_pagealloc_return_block_locked(&pa, blk, fm, sm, rm);
     free_pages = sl_pagealloc_free_pages_locked(&pa, &scav);
     CHECK(free_pages == SL_ARENA_PAGES - 5);
 }
@@ -101,19 +103,122 @@ static void test_scavenge_many_regions(void) {
         CHECK(sl_pagealloc_grow_locked(&pa, base + (uintptr_t)i * SL_ARENA_SIZE, SL_ARENA_PAGES) ==
               0);
     bool nz;
+    size_t ru;
     for (int i = 0; i < NREG; i++) /* every page used once ... */
-        CHECK(sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz) ==
+        CHECK(sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz, &ru) ==
               base + (uintptr_t)i * SL_ARENA_SIZE);
     for (int i = 0; i < NREG; i++) /* ... and free again: dirty */
         sl_pagealloc_free_locked(&pa, base + (uintptr_t)i * SL_ARENA_SIZE, SL_ARENA_PAGES);
     size_t released = 0, n;
     uintptr_t at;
-    while ((n = sl_pagealloc_scav_take_locked(&pa, SL_ARENA_PAGES, &at)) > 0) {
+    while ((n = sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, SL_ARENA_PAGES, &at)) > 0) {
         sl_pagealloc_scav_done_locked(&pa, at, n);
         released += n;
     }
     CHECK_MSG(released == (size_t)NREG * SL_ARENA_PAGES, "released %zu of %zu pages", released,
               (size_t)NREG * SL_ARENA_PAGES);
+}
+
+static uint64_t fake_now;
+static uint64_t fake_clock(void) {
+    return fake_now;
+}
+
+/* Pages of block w (64 pages) of the region at base. */
+#define BLK(w) (base + (uintptr_t)(w)*SL_BLOCK_PAGES * SL_PAGE_SIZE)
+
+/* Decay order: only blocks idle since the cutoff are released, least recently freed
+ * first, in runs across equally old neighbours, never more than asked; a block freed
+ * into again starts over; released pages handed out again are counted. */
+static void test_scavenge_decay(void) {
+    sl_pagealloc_t pa = {0};
+    pa.clock_ms = fake_clock;
+    uintptr_t base = (uintptr_t)1 << 42;
+    CHECK(sl_pagealloc_grow_locked(&pa, base, SL_ARENA_PAGES) == 0);
+    bool nz;
+    size_t ru;
+    CHECK(sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz, &ru) == base && ru == 0);
+    fake_now = 1000;
+    sl_pagealloc_free_locked(&pa, BLK(5), SL_BLOCK_PAGES);
+    fake_now = 2000;
+    sl_pagealloc_free_locked(&pa, BLK(2), SL_BLOCK_PAGES);
+    fake_now = 3000;
+    sl_pagealloc_free_locked(&pa, BLK(3), SL_BLOCK_PAGES);
+    fake_now = 4000;
+    sl_pagealloc_free_locked(&pa, BLK(9), 10);
+    uintptr_t at = 0;
+    CHECK(sl_pagealloc_scav_take_locked(&pa, 999, SIZE_MAX, &at) == 0); /* all too young */
+    /* Oldest first, though it lies higher than block 2. */
+    size_t n = sl_pagealloc_scav_take_locked(&pa, 2500, SIZE_MAX, &at);
+    CHECK_MSG(n == SL_BLOCK_PAGES && at == BLK(5), "took %zu pages at block %zu", n,
+              (size_t)((at - base) / SL_PAGE_SIZE / SL_BLOCK_PAGES));
+    sl_pagealloc_scav_done_locked(&pa, at, n);
+    /* Block 2, but not its younger neighbour 3 (freed after the cutoff). */
+    n = sl_pagealloc_scav_take_locked(&pa, 2500, SIZE_MAX, &at);
+    CHECK(n == SL_BLOCK_PAGES && at == BLK(2));
+    sl_pagealloc_scav_done_locked(&pa, at, n);
+    CHECK(sl_pagealloc_scav_take_locked(&pa, 2500, SIZE_MAX, &at) == 0);
+    /* Block 9 is freed into again: it starts over, so block 3 goes first, then nothing. */
+    fake_now = 5000;
+    sl_pagealloc_free_locked(&pa, BLK(9) + 20 * SL_PAGE_SIZE, 4);
+    n = sl_pagealloc_scav_take_locked(&pa, 4500, SIZE_MAX, &at);
+    CHECK(n == SL_BLOCK_PAGES && at == BLK(3));
+    sl_pagealloc_scav_done_locked(&pa, at, n);
+    CHECK(sl_pagealloc_scav_take_locked(&pa, 4500, SIZE_MAX, &at) == 0);
+    /* Block 9's 14 dirty pages, in two runs. */
+    size_t total = 0;
+    while ((n = sl_pagealloc_scav_take_locked(&pa, 5000, SIZE_MAX, &at)) > 0) {
+        sl_pagealloc_scav_done_locked(&pa, at, n);
+        total += n;
+    }
+    CHECK(total == 14);
+    /* Two neighbours idle long enough: one run, cut at the page budget. */
+    fake_now = 6000;
+    sl_pagealloc_free_locked(&pa, BLK(20), SL_BLOCK_PAGES);
+    fake_now = 6001;
+    sl_pagealloc_free_locked(&pa, BLK(21), SL_BLOCK_PAGES);
+    n = sl_pagealloc_scav_take_locked(&pa, 7000, 100, &at);
+    CHECK(n == 100);
+    sl_pagealloc_scav_done_locked(&pa, at, n);
+    uintptr_t at2 = 0;
+    size_t n2 = sl_pagealloc_scav_take_locked(&pa, 7000, SIZE_MAX, &at2);
+    CHECK(at + (uintptr_t)n * SL_PAGE_SIZE == at2 || at2 + (uintptr_t)n2 * SL_PAGE_SIZE == at);
+    CHECK(n + n2 == 2 * SL_BLOCK_PAGES && (at == BLK(20) || at2 == BLK(20)));
+    sl_pagealloc_scav_done_locked(&pa, at2, n2);
+    CHECK(sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, SIZE_MAX, &at) == 0);
+    size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pa, &scav);
+    CHECK(free_pages == scav);
+    /* Reuse: first fit lands in block 2 (released): counted, and known zero. */
+    uintptr_t p = sl_pagealloc_alloc_locked(&pa, SL_BLOCK_PAGES, 1, &nz, &ru);
+    CHECK(p == BLK(2) && ru == SL_BLOCK_PAGES && !nz);
+    /* A page cache takes block 3 with its released bits and gives them back unused. */
+    uint64_t fm, sm, rm;
+    CHECK(sl_pagealloc_take_block_locked(&pa, &fm, &sm, &rm) == BLK(3));
+    CHECK(fm == ~(uint64_t)0 && sm == fm && rm == fm);
+    sl_pagealloc_return_block_locked(&pa, BLK(3), fm, sm, rm);
+    CHECK(sl_pagealloc_alloc_locked(&pa, 1, 1, &nz, &ru) == BLK(3) && ru == 1);
+    CHECK(sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, SIZE_MAX, &at) == 0);
+}
+
+/* Through the heap: a freed large object is released by sl_scavenge, counted, and a
+ * later allocation of released pages counts as refaulted. */
+static void test_scavenge_counters(void) {
+    struct sl_stats a, b, c;
+    void *p = sl_malloc(4 << 20);
+    memset(p, 1, 4 << 20);
+    sl_free(p);
+    sl_stats(&a);
+    sl_scavenge();
+    sl_stats(&b);
+    CHECK(b.heap_free == 0 || b.heap_free < a.heap_free);
+    CHECK(b.scav_releases > a.scav_releases);
+    CHECK(b.scav_pages_released >= a.scav_pages_released + (4 << 20) / SL_PAGE_SIZE);
+    void *q = sl_malloc(4 << 20);
+    sl_stats(&c);
+    CHECK_MSG(c.scav_pages_refaulted > b.scav_pages_refaulted, "refaulted %llu -> %llu",
+              (unsigned long long)b.scav_pages_refaulted,
+              (unsigned long long)c.scav_pages_refaulted);
+    sl_free(q);
 }
 
 static void test_spanmap(void) {
@@ -244,6 +349,8 @@ int main(void) {
     test_span_bitmap();
     test_pagealloc();
     test_scavenge_many_regions();
+    test_scavenge_decay();
+    test_scavenge_counters();
     test_spanmap();
     test_calloc_zero();
     test_park_aba();

@@ -232,10 +232,12 @@ int main(void) {
                   (unsigned long long)sl_central_available_derived(spc));
     }
     printf("stress: %.2f s; RSS peak %ld KiB, after free %ld KiB, after sl_scavenge %ld KiB; "
-           "mapped %zu MiB, released %zu MiB; central cache %llu uncache %llu put_available %llu "
-           "grown %llu returned %llu\n",
+           "mapped %zu MiB, released %zu MiB (%llu releases, %llu pages, %llu refaulted); central "
+           "cache %llu uncache %llu put_available %llu grown %llu returned %llu\n",
            t1 - t0, rss_peak, rss_before, rss_after, st.heap_mapped >> 20, st.heap_released >> 20,
-           (unsigned long long)st.central.cache_calls, (unsigned long long)st.central.uncache_calls,
+           (unsigned long long)st.scav_releases, (unsigned long long)st.scav_pages_released,
+           (unsigned long long)st.scav_pages_refaulted, (unsigned long long)st.central.cache_calls,
+           (unsigned long long)st.central.uncache_calls,
            (unsigned long long)st.central.put_available_calls,
            (unsigned long long)st.central.spans_grown,
            (unsigned long long)st.central.spans_returned);

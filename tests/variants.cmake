@@ -1,6 +1,8 @@
 # Per-variant tests (label `variant`): the conformance suite once per variant registered in
 # variants/registry.c, found at configure time from its `&sl_central_<name>,` lines, and
-# the lead's payload stress (test_stress) once per variant via SPANLAB_CENTRAL.
+# the lead's payload stress (test_stress) once per variant via SPANLAB_CENTRAL, with the
+# scavenger at its most aggressive (every free page released within a millisecond, no
+# rate bound), so a release of a page in use shows up as a payload error.
 # Sizes: SL_CONF_THREADS, SL_CONF_ITERS, SL_CONF_SECONDS, SL_CONF_ROUNDS (see the source).
 set(SL_REGISTRY_C ${PROJECT_SOURCE_DIR}/variants/registry.c)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SL_REGISTRY_C})
@@ -26,6 +28,6 @@ foreach(v IN LISTS SL_VARIANT_NAMES)
     if(TARGET test_stress)
         add_test(NAME stress_${v} COMMAND test_stress)
         set_tests_properties(stress_${v} PROPERTIES LABELS "variant;stress" TIMEOUT 300
-                             ENVIRONMENT SPANLAB_CENTRAL=${v})
+                             ENVIRONMENT "SPANLAB_CENTRAL=${v};SPANLAB_SCAVENGE_MS=1;SPANLAB_DECAY_MS=0;SPANLAB_SCAVENGE_RATE=1048576")
     endif()
 endforeach()

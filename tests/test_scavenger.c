@@ -1,0 +1,197 @@
+/* The background scavenger, through the public API: its parameters are checked (a bad
+ * value is one clear line and a failed initialisation, never ignored); with no background
+ * thread nothing is released until sl_scavenge(); and an idle process gets its freed
+ * memory back without sl_scavenge() once the decay time has passed. The wait for that is
+ * generous (SL_SCAV_WAIT_S, default 60 s; the bound it reports is about half a second):
+ * a functional check, not a timing target. Each case runs in its own process, since the
+ * parameters are read once at initialisation. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "spanlab.h"
+
+static char self[4096];
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Runs this program as `self mode` with one more variable in the environment; returns
+ * the wait status and what it wrote on stderr. */
+static int run_self(const char *mode, const char *var, const char *value, char *err,
+                    size_t errlen) {
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], 2);
+        if (var)
+            setenv(var, value, 1);
+        execl(self, self, mode, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    ssize_t n;
+    while (got + 1 < errlen && (n = read(fds[0], err + got, errlen - 1 - got)) > 0)
+        got += (size_t)n;
+    err[got] = '\0';
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static void test_parameters(void) {
+    static const struct {
+        const char *var, *value;
+    } bad[] = {
+        {"SPANLAB_DECAY_MS", "abc"},          {"SPANLAB_DECAY_MS", "-1"},
+        {"SPANLAB_DECAY_MS", "3600001"},      {"SPANLAB_DECAY_MS", "10ms"},
+        {"SPANLAB_SCAVENGE_MS", "1e3"},       {"SPANLAB_SCAVENGE_MS", "99999999999999999999999"},
+        {"SPANLAB_SCAVENGE_RATE", "0"},       {"SPANLAB_SCAVENGE_RATE", "fast"},
+        {"SPANLAB_SCAVENGE_RATE", "1048577"},
+    };
+    char err[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int st = run_self("init", bad[i].var, bad[i].value, err, sizeof err);
+        int lines = 0;
+        for (const char *c = err; *c; c++)
+            lines += *c == '\n';
+        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 3, "%s=%s: sl_init did not fail (%#x)",
+                  bad[i].var, bad[i].value, st);
+        CHECK_MSG(strstr(err, "spanlab: ") && strstr(err, bad[i].var) &&
+                      strstr(err, bad[i].value) && lines == 1,
+                  "%s=%s: message '%s'", bad[i].var, bad[i].value, err);
+    }
+    printf("  bad value -> %s", err);
+    /* Implicit initialisation (the first malloc) cannot return an error: it aborts. */
+    int st = run_self("malloc", "SPANLAB_DECAY_MS", "soon", err, sizeof err);
+    CHECK_MSG(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT && strstr(err, "SPANLAB_DECAY_MS"),
+              "first malloc with a bad value: status %#x, '%s'", st, err);
+    /* The extremes are accepted. */
+    CHECK(run_self("init", "SPANLAB_DECAY_MS", "0", err, sizeof err) == 0);
+    CHECK(run_self("init", "SPANLAB_SCAVENGE_RATE", "1048576", err, sizeof err) == 0);
+    CHECK(run_self("init", "SPANLAB_SCAVENGE_MS", "0", err, sizeof err) == 0);
+}
+
+enum { THREADS = 2, TOTAL = 128 << 20, MAXOBJ = 1 << 16 };
+static void *objs[THREADS][MAXOBJ];
+
+/* Each thread fills its share in objects small and large, then frees them and exits
+ * (which hands its caches back to the heap). */
+static void *fill_and_free(void *arg) {
+    uintptr_t t = (uintptr_t)arg;
+    size_t used = 0, n = 0;
+    while (used < TOTAL / THREADS && n < MAXOBJ) {
+        size_t size = n % 5 == 0 ? 100000 + n % 70000 : 64 + (n * 53) % 4000;
+        char *p = sl_malloc(size);
+        memset(p, 0x3C, size);
+        objs[t][n++] = p;
+        used += size;
+    }
+    for (size_t i = 0; i < n; i++)
+        sl_free(objs[t][i]);
+    return NULL;
+}
+
+static void fill_and_free_all(void) {
+    pthread_t ts[THREADS];
+    for (uintptr_t i = 0; i < THREADS; i++)
+        pthread_create(&ts[i], NULL, fill_and_free, (void *)i);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(ts[i], NULL);
+}
+
+/* Child: no background thread, so nothing is released until sl_scavenge(). */
+static int child_nothread(void) {
+    CHECK(sl_init(NULL) == 0);
+    fill_and_free_all();
+    struct timespec nap = {0, 300 * 1000000L};
+    nanosleep(&nap, NULL);
+    struct sl_stats st;
+    sl_stats(&st);
+    CHECK_MSG(st.scav_releases == 0, "%llu releases without a scavenger thread",
+              (unsigned long long)st.scav_releases);
+    sl_scavenge();
+    sl_stats(&st);
+    CHECK(st.scav_releases > 0 && st.heap_free == 0);
+    return check_done("scavenger (no thread)");
+}
+
+/* Child: short decay; freed memory must come back with no sl_scavenge() call. */
+static int child_decay(void) {
+    CHECK(sl_init(NULL) == 0);
+    long base = rss_kib();
+    fill_and_free_all();
+    long freed = rss_kib();
+    double t0 = now_s(), limit = (double)env_long("SL_SCAV_WAIT_S", 60);
+    /* Done when the heap keeps no backed free page beyond a thread's page cache, and RSS
+     * is back near the start plus what spans still hold (empty spans kept by the
+     * mcentrals go back on sl_scavenge() only). */
+    struct sl_stats st;
+    long rss = freed;
+    for (;;) {
+        sl_stats(&st);
+        rss = rss_kib();
+        long held = rss - base - (long)(st.heap_inuse >> 10);
+        if ((st.heap_free <= (1 << 20) && held < 16 * 1024) || now_s() - t0 >= limit)
+            break;
+        struct timespec nap = {0, 50 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+    printf("  decay 200 ms, rate 256 MiB/s: RSS start %ld KiB, all freed %ld KiB, %ld KiB after "
+           "%.2f s (spans hold %zu KiB, free backed %zu KiB); %llu releases, %llu pages "
+           "released, %llu refaulted\n",
+           base, freed, rss, now_s() - t0, st.heap_inuse >> 10, st.heap_free >> 10,
+           (unsigned long long)st.scav_releases, (unsigned long long)st.scav_pages_released,
+           (unsigned long long)st.scav_pages_refaulted);
+    CHECK_MSG(freed - base > 64 * 1024, "the fill did not raise RSS (%ld -> %ld KiB)", base, freed);
+    CHECK_MSG(st.heap_free <= (1 << 20), "%zu KiB of free pages still backed after %.0f s",
+              st.heap_free >> 10, limit);
+    CHECK_MSG(rss - base - (long)(st.heap_inuse >> 10) < 16 * 1024,
+              "RSS still %ld KiB above the start and the spans after %.0f s",
+              rss - base - (long)(st.heap_inuse >> 10), limit);
+    CHECK(st.scav_pages_released > 0);
+    return check_done("scavenger (decay)");
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "init") == 0)
+        return sl_init(NULL) == -EINVAL ? 3 : 0;
+    if (argc > 1 && strcmp(argv[1], "malloc") == 0) {
+        sl_free(sl_malloc(8));
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "nothread") == 0)
+        return child_nothread();
+    if (argc > 1 && strcmp(argv[1], "decay") == 0)
+        return child_decay();
+
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return 1;
+    self[n] = '\0';
+    test_parameters();
+    char out[4096];
+    int st = run_self("nothread", "SPANLAB_SCAVENGE_MS", "0", out, sizeof out);
+    CHECK_MSG(st == 0, "no-thread child failed (%#x): %s", st, out);
+    setenv("SPANLAB_DECAY_MS", "200", 1);
+    setenv("SPANLAB_SCAVENGE_MS", "20", 1);
+    fflush(NULL);
+    st = run_self("decay", NULL, NULL, out, sizeof out);
+    CHECK_MSG(st == 0, "decay child failed (%#x): %s", st, out);
+    return check_done("scavenger");
+}
