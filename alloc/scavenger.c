@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "central.h"
 #include "fatal.h"
 #include "mheap.h"
 #include "scavenger.h"
@@ -82,9 +83,17 @@ static void *scavenger_main(void *arg) {
     struct timespec ts = {period_ms / 1000, (long)(period_ms % 1000) * 1000000L};
     /* A period's share of the rate; a late wake-up does not make up for lost time. */
     size_t budget = ((size_t)rate_mib << 20) / 1000 * period_ms;
+    uint64_t spans_at = sl_mheap_clock_ms();
     for (;;) {
         nanosleep(&ts, NULL);
         uint64_t now = sl_mheap_clock_ms();
+        /* All-free spans that the mcentrals keep are pages the heap cannot see: once per
+         * decay time they go back to it, where their pages start their own decay. So an
+         * idle heap is back near its live size within about two decay times. */
+        if (now - spans_at >= decay_ms) {
+            sl_central_release_empty();
+            spans_at = now;
+        }
         if (now >= decay_ms)
             sl_mheap_scavenge(now - decay_ms, budget);
     }

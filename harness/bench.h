@@ -68,7 +68,7 @@ struct sl_bench_run {
     pthread_barrier_t start, end;    /* workers + driver */
     sl_bench_thread_t *threads;
     void *shared; /* workload's shared state */
-    char extra[512];
+    char extra[1024];
 };
 
 struct sl_bench_workload {

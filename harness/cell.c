@@ -22,7 +22,7 @@ static int cell_fd = -1;
 static void cell_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void cell_say(const char *fmt, ...) {
-    char buf[1024];
+    char buf[2048];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
@@ -112,11 +112,14 @@ static const sl_bench_backend_t *cell_backend(const sl_bench_alloc_t *a) {
     return &sl_bench_backend_libc;
 }
 
-/* User + system CPU time of the whole process so far. */
-static double cell_cpu_seconds(void) {
+/* User + system CPU time of the whole process so far, and its minor page faults. */
+static double cell_cpu_seconds(long *minflt) {
     struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
+    if (getrusage(RUSAGE_SELF, &ru) != 0) {
+        *minflt = 0;
         return 0.0;
+    }
+    *minflt = ru.ru_minflt;
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
@@ -193,11 +196,12 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
     }
     pthread_barrier_wait(&run.start);
     uint64_t t0 = sl_clock_mono_ns();
-    double cpu0 = cell_cpu_seconds();
+    long flt0, flt1;
+    double cpu0 = cell_cpu_seconds(&flt0);
     cell_wait(&run, o->seconds, t0);
     atomic_store_explicit(&run.xstop, 1, memory_order_relaxed);
     pthread_barrier_wait(&run.end);
-    double cpu = cell_cpu_seconds() - cpu0;
+    double cpu = cell_cpu_seconds(&flt1) - cpu0;
     for (unsigned i = 0; i < run.nthreads; i++)
         pthread_join(tids[i], NULL);
 
@@ -234,6 +238,7 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
     cell_say("lat_samples=%llu", (unsigned long long)all.count);
     cell_say("rss_peak_kib=%ld", sl_sysinfo_rss_peak_kib());
     cell_say("rss_final_kib=%ld", sl_sysinfo_rss_kib());
+    cell_say("minor_faults=%ld", flt1 - flt0);
     if (run.be == &sl_bench_backend_spanlab) {
         struct sl_stats st;
         sl_stats(&st);
@@ -249,6 +254,9 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
         cell_say("lock_waits=%llu", (unsigned long long)c->lock_waits);
         cell_say("cas_retries=%llu", (unsigned long long)c->cas_retries);
         cell_say("grace_periods=%llu", (unsigned long long)c->grace_periods);
+        cell_say("scav_releases=%llu", (unsigned long long)st.scav_releases);
+        cell_say("scav_pages_released=%llu", (unsigned long long)st.scav_pages_released);
+        cell_say("scav_pages_refaulted=%llu", (unsigned long long)st.scav_pages_refaulted);
     }
     cell_say("clock=%s", sl_clock_describe());
     if (run.extra[0])

@@ -28,7 +28,7 @@ extern char **environ;
 #define SWEEP_MAX_ARGS 96
 
 struct sweep_result {
-    char val[48][512]; /* by CSV column */
+    char val[48][1024]; /* by CSV column */
 };
 
 static volatile sig_atomic_t sweep_interrupted;

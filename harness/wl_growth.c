@@ -1,13 +1,16 @@
 /* growth: heap growth and release. Each cycle every thread allocates objects until it
  * holds its share of `mib` MiB, then frees them all. When the time is up the driver
- * records RSS after the last free-all, asks the allocator to give free memory back
- * (sl_scavenge; malloc_trim / mallctl purge / MallocExtension / mi_collect for peers)
- * and records RSS again; the RSS time series of the whole run goes into `extra`.
+ * records RSS after the last free-all; stays idle for `idle` ms sampling RSS (what the
+ * allocator gives back on its own: spanlab's decay, jemalloc's decay, mimalloc's purge
+ * delay); asks the allocator to give free memory back (sl_scavenge; malloc_trim /
+ * mallctl purge / MallocExtension / mi_collect for peers) and records RSS again. The RSS
+ * time series of the run and of the idle period go into `extra`.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench.h"
 #include "sysinfo.h"
@@ -16,6 +19,7 @@ static const sl_bench_param_t growth_params[] = {
     {"mib", 64, 1, 1 << 20, "heap size reached each cycle, over all threads"},
     {"min", 64, 1, 1 << 24, "smallest object size"},
     {"max", 4096, 1, 1 << 24, "largest object size"},
+    {"idle", 0, 0, 600000, "ms to stay idle after the last free-all, sampling RSS"},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -52,13 +56,40 @@ static void growth_worker(sl_bench_thread_t *t) {
         t->be->thread_end();
 }
 
+static int growth_setup(sl_bench_run_t *run) {
+    run->shared = (void *)(intptr_t)sl_sysinfo_rss_kib(); /* before any worker allocates */
+    return 0;
+}
+
 static void growth_teardown(sl_bench_run_t *run) {
     long freed = sl_sysinfo_rss_kib();
-    run->be->release();
-    long released = sl_sysinfo_rss_kib();
     size_t len = strlen(run->extra);
-    snprintf(run->extra + len, sizeof run->extra - len, "%srss_freed_kib=%ld;rss_released_kib=%ld",
-             len ? ";" : "", freed, released);
+    len += (size_t)snprintf(run->extra + len, sizeof run->extra - len,
+                            "%srss_start_kib=%ld;rss_freed_kib=%ld", len ? ";" : "",
+                            (long)(intptr_t)run->shared, freed);
+    long idle = sl_bench_param_get(run, "idle");
+    if (idle > 0) {
+        /* 30 samples, the first right after the free-all, the last at the end. */
+        long step = idle / 30 > 10 ? idle / 30 : 10;
+        len += (size_t)snprintf(run->extra + len, sizeof run->extra - len,
+                                ";rss_idle_step_ms=%ld;rss_idle_series_kib=%ld", step, freed);
+        struct timespec at;
+        clock_gettime(CLOCK_MONOTONIC, &at);
+        for (long t = step; t <= idle; t += step) {
+            at.tv_nsec += step % 1000 * 1000000L;
+            at.tv_sec += step / 1000 + at.tv_nsec / 1000000000L;
+            at.tv_nsec %= 1000000000L;
+            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
+            if (len + 16 < sizeof run->extra)
+                len += (size_t)snprintf(run->extra + len, sizeof run->extra - len, "/%ld",
+                                        sl_sysinfo_rss_kib());
+        }
+        len += (size_t)snprintf(run->extra + len, sizeof run->extra - len, ";rss_idle_kib=%ld",
+                                sl_sysinfo_rss_kib());
+    }
+    run->be->release();
+    snprintf(run->extra + len, sizeof run->extra - len, ";rss_released_kib=%ld",
+             sl_sysinfo_rss_kib());
 }
 
 const sl_bench_workload_t sl_wl_growth = {
@@ -67,6 +98,7 @@ const sl_bench_workload_t sl_wl_growth = {
     .params = growth_params,
     .rss_series = 1,
     .sample_default = 16, /* few, slow ops (page faults): enough samples, no real cost */
+    .setup = growth_setup,
     .worker = growth_worker,
     .teardown = growth_teardown,
 };
