@@ -87,10 +87,11 @@ static void *scavenger_main(void *arg) {
     for (;;) {
         nanosleep(&ts, NULL);
         uint64_t now = sl_mheap_clock_ms();
-        /* All-free spans that the mcentrals keep are pages the heap cannot see: once per
-         * decay time they go back to it, where their pages start their own decay. So an
-         * idle heap is back near its live size within about two decay times. */
-        if (now - spans_at >= decay_ms) {
+        /* All-free spans that the mcentrals keep are pages the heap cannot see: every
+         * quarter decay time they go back to it, where their pages start their own decay.
+         * So an idle heap is back near its live size within about 1.25 decay times plus
+         * the time the rate needs. */
+        if (now - spans_at >= decay_ms / 4) {
             sl_central_release_empty();
             spans_at = now;
         }
