@@ -31,8 +31,10 @@ void *sl_bootstrap_alloc(size_t size, size_t align) {
     if (align < 16)
         align = 16;
     size_t start = (bootstrap_used + 16 + align - 1) & ~(align - 1);
-    if (size > BOOTSTRAP_SIZE || start + size > BOOTSTRAP_SIZE)
-        sl_fatal("bootstrap arena exhausted by a %zu-byte request during initialisation", size);
+    if (size > BOOTSTRAP_SIZE || align > BOOTSTRAP_SIZE || start + size > BOOTSTRAP_SIZE) {
+        errno = ENOMEM; /* the caller (a dependency of initialisation) sees malloc fail */
+        return NULL;
+    }
     memcpy(&bootstrap[start - sizeof(size_t)], &size, sizeof size);
     bootstrap_used = start + size;
     return &bootstrap[start];
@@ -85,6 +87,8 @@ static void fork_child(void) {
     sl_central_atfork_child();
     sl_scavenger_atfork_child();
 }
+
+static bool mcache_ready; /* under init_lock: a failed initialisation is retried */
 
 /* name: "variant", "variant/policy" or NULL ($SPANLAB_CENTRAL, default mutex); the policy
  * defaults to $SPANLAB_POLICY, then SL_POLICY_DEFAULT. */
@@ -139,13 +143,16 @@ static int init_locked(const char *name) {
         }
         sl_span_unpark_pct = (unsigned)pct;
     }
-    int r = sl_mcache_init();
-    if (r < 0)
-        return r;
+    if (!mcache_ready) {
+        int r = sl_mcache_init();
+        if (r < 0)
+            return r;
+        mcache_ready = true;
+    }
     sl_central_active = ops; /* init may already allocate (served by the bootstrap) */
     sl_policy_active = policy;
-    r = sl_central_init(ops, policy->nsets);
-    if (r < 0) {
+    int r = sl_central_init(ops, policy->nsets);
+    if (r < 0) { /* out of memory is an answer: nothing was kept, the next call retries */
         sl_central_active = NULL;
         sl_policy_active = NULL;
         return r;
@@ -196,17 +203,27 @@ int sl_ensure_init(void) {
     int r = sl_init(NULL);
     if (r == -EINVAL)
         abort(); /* the message said what is wrong (a variant, a policy, a parameter) */
-    if (r < 0)
-        sl_fatal("initialisation failed: %s", strerror(-r));
+    if (r < 0) {
+        errno = r == -EAGAIN ? ENOMEM : -r;
+        return -1;
+    }
     return 1;
+}
+
+bool sl_init_gate(size_t size, size_t align, void **early) {
+    int r = sl_ensure_init();
+    if (r > 0)
+        return true;
+    *early = r == 0 ? sl_bootstrap_alloc(size, align) : NULL;
+    return false;
 }
 
 const char *sl_variant(void) {
     sl_ensure_init();
-    return sl_central_active->name;
+    return sl_central_active ? sl_central_active->name : "(not initialised)";
 }
 
 const char *sl_policy(void) {
     sl_ensure_init();
-    return sl_policy_active->name;
+    return sl_policy_active ? sl_policy_active->name : "(not initialised)";
 }

@@ -16,17 +16,46 @@
 /* Requests above this fail with ENOMEM (the 47-bit user address space). */
 #define SL_MAX_ALLOC ((size_t)1 << 46)
 
+/* Allocations answered NULL + ENOMEM for lack of memory (stats; relaxed). */
+static _Atomic uint64_t xenomem;
+
+uint64_t sl_malloc_enomem(void) {
+    return sl_load_relaxed(&xenomem);
+}
+
+/* Out of memory: before answering NULL, give back what this thread and the mcentrals hold
+ * but do not use -- the page cache's free pages and all-free spans -- so that a retry can
+ * find them (Go collects garbage before it reports out of memory). */
+static void reclaim_before_failing(void) {
+    sl_mcache_t *c = sl_mcache_current();
+    if (c)
+        sl_mheap_flush_pagecache(&c->pcache);
+    sl_central_release_empty();
+}
+
+static void *out_of_memory(void) {
+    sl_faa_relaxed(&xenomem, 1);
+    errno = ENOMEM;
+    return NULL;
+}
+
 /* Everything but the fast path: initialisation (or the bootstrap arena while this very
  * thread initialises), the first cache of a thread, refill from the mcentral. */
 static __attribute__((noinline)) void *alloc_refill(size_t size, unsigned spc, bool zero,
                                                     sl_span_t **span_out) {
-    if (sl_tls_mcache == &sl_mcache_empty && !sl_ensure_init())
-        return sl_bootstrap_alloc(size, 16); /* static, never reused: zero */
+    void *early;
+    if (sl_tls_mcache == &sl_mcache_empty && !sl_init_gate(size, 16, &early))
+        return early; /* the bootstrap is static, never reused: zero */
     bool needzero;
     void *p = sl_mcache_alloc_slow(spc, &needzero);
-    if (p && zero && needzero)
+    if (!p) {
+        reclaim_before_failing();
+        if (!(p = sl_mcache_alloc_slow(spc, &needzero)))
+            return out_of_memory();
+    }
+    if (zero && needzero)
         memset(p, 0, sl_class_to_size[sl_spanclass_sizeclass(spc)]);
-    if (p && span_out)
+    if (span_out)
         *span_out = sl_tls_mcache->alloc[spc];
     return p;
 }
@@ -61,14 +90,18 @@ static void *alloc_large(size_t size, int noscan, bool zero, size_t align_pages)
         errno = ENOMEM;
         return NULL;
     }
-    if (!sl_ensure_init())
-        return sl_bootstrap_alloc(size, align_pages << SL_PAGE_SHIFT);
+    void *early;
+    if (!sl_init_gate(size, align_pages << SL_PAGE_SHIFT, &early))
+        return early;
     size_t npages = (size + SL_PAGE_SIZE - 1) >> SL_PAGE_SHIFT;
     sl_mcache_t *c = sl_mcache_current();
-    sl_span_t *s =
-        sl_mheap_alloc_span(c ? &c->pcache : NULL, npages, sl_spanclass(0, noscan), align_pages);
-    if (!s)
-        return NULL;
+    unsigned spc = sl_spanclass(0, noscan);
+    sl_span_t *s = sl_mheap_alloc_span(c ? &c->pcache : NULL, npages, spc, align_pages);
+    if (!s) {
+        reclaim_before_failing();
+        if (!(s = sl_mheap_alloc_span(c ? &c->pcache : NULL, npages, spc, align_pages)))
+            return out_of_memory();
+    }
     if (zero && s->needzero)
         memset((void *)s->base, 0, npages << SL_PAGE_SHIFT);
     sl_scavenger_start();
@@ -94,9 +127,11 @@ void *sl_malloc(size_t size) {
 void *sl_malloc_noscan(size_t size) {
     if (size == 0)
         size = 1;
+    void *early;
     if (size < SL_TINY_SIZE) {
-        if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
-            return sl_bootstrap_alloc(size, 16);
+        if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) &&
+            !sl_init_gate(size, 16, &early))
+            return early;
         return sl_tiny_alloc(size);
     }
     if (size > SL_MAX_SMALL_SIZE)
@@ -104,8 +139,8 @@ void *sl_malloc_noscan(size_t size) {
     unsigned spc = sl_spanclass(sl_size_to_class(size), 1);
     if (spc != SL_TINY_SPAN_CLASS)
         return alloc_small(size, 1, false);
-    if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
-        return sl_bootstrap_alloc(size, 16);
+    if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_init_gate(size, 16, &early))
+        return early;
     sl_span_t *s;
     void *p = alloc_fast(size, spc, false, &s);
     if (p)
@@ -246,7 +281,7 @@ void *sl_realloc(void *p, size_t size) {
         return p;
     void *q = sl_malloc(size);
     if (!q)
-        return NULL;
+        return size <= old ? p : NULL; /* a shrink needs no new block: keep the old one */
     memcpy(q, p, old < size ? old : size);
     sl_free(p);
     return q;
@@ -266,8 +301,10 @@ void *sl_aligned_alloc(size_t align, size_t size) {
          * a multiple of align gives that alignment. */
         for (unsigned sc = sl_size_to_class(size); sc < SL_NUM_SIZE_CLASSES; sc++)
             if (sl_class_to_size[sc] % align == 0) {
-                if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) && !sl_ensure_init())
-                    return sl_bootstrap_alloc(size, align);
+                void *early;
+                if (__builtin_expect(sl_tls_mcache == &sl_mcache_empty, 0) &&
+                    !sl_init_gate(size, align, &early))
+                    return early;
                 return alloc_fast(size, sl_spanclass(sc, 0), false, NULL);
             }
     }

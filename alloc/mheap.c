@@ -1,5 +1,7 @@
-/* The page heap: grows in 64 MiB arenas, hands out page runs as spans, keeps the
- * page -> span map, and recycles span descriptors (never unmapped: type-stable).
+/* The page heap: grows in 64 MiB arenas (smaller reservations under an address-space
+ * limit), hands out page runs as spans, keeps the page -> span map, and recycles span
+ * descriptors (never unmapped: type-stable). Out of memory is an answer: every path that
+ * allocates undoes what it took and returns NULL with errno = ENOMEM.
  * Lock order: a variant's lock -> scavenge_lock -> heap_lock -> the metadata lock (os.c). */
 #include <errno.h>
 #include <pthread.h>
@@ -27,11 +29,48 @@ static uint64_t scavenge_passes;              /* under heap_lock */
 static _Atomic uint64_t scav_releases;        /* madvise calls */
 static _Atomic uint64_t scav_pages_released;  /* pages released, in total */
 static _Atomic uint64_t scav_pages_refaulted; /* released pages handed out again */
+static size_t meta_pages;                     /* under heap_lock: heap pages turned into metadata */
+static size_t reservations;                   /* under heap_lock */
+static size_t reservations_reduced;           /* smaller than asked for (address-space limit) */
+
+/* This thread holds heap_lock while it allocates metadata: the metadata fallback must not
+ * take the lock again. */
+static __thread bool meta_under_heap_lock;
+
+static void *meta_alloc_locked(size_t size) {
+    meta_under_heap_lock = true;
+    void *p = sl_os_meta_alloc(size);
+    meta_under_heap_lock = false;
+    return p;
+}
+
+void *sl_mheap_meta_fallback(size_t need, size_t want, size_t *got) {
+    bool lock = !meta_under_heap_lock;
+    size_t npages = (want + SL_PAGE_SIZE - 1) >> 13, min = (need + SL_PAGE_SIZE - 1) >> 13;
+    bool needzero = true;
+    if (lock)
+        pthread_mutex_lock(&heap_lock);
+    uintptr_t a = sl_pagealloc_alloc_high_locked(&pages, npages, &needzero);
+    if (!a && min < npages)
+        a = sl_pagealloc_alloc_high_locked(&pages, npages = min, &needzero);
+    if (a)
+        meta_pages += npages;
+    if (lock)
+        pthread_mutex_unlock(&heap_lock);
+    if (!a) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (needzero)
+        memset((void *)a, 0, npages << 13);
+    *got = npages << 13;
+    return (void *)a;
+}
 
 static sl_span_t *desc_alloc_locked(void) {
     if (!free_descs) {
         enum { BATCH = 64 };
-        sl_span_t *d = sl_os_meta_alloc(BATCH * sizeof *d);
+        sl_span_t *d = meta_alloc_locked(BATCH * sizeof *d);
         if (!d)
             return NULL;
         for (int i = 0; i < BATCH; i++) {
@@ -44,24 +83,49 @@ static sl_span_t *desc_alloc_locked(void) {
     return s;
 }
 
+/* Grow by at least npages. A whole arena (or enough of them for a huge request) when the
+ * OS gives one; under an address-space limit, the largest power-of-two fraction of an arena
+ * it still gives, down to what the request needs rounded up to a page-cache block. The
+ * trade-off: a reduced reservation is a region of its own in the page allocator (one more
+ * region to search, and no span can straddle two regions), but a heap that can no longer
+ * reserve 64 MiB keeps serving from the space the limit leaves. All metadata is allocated
+ * before the region is published; on failure the reservation is undone. Arena tables
+ * already installed stay: one per 64 MiB of address space, reused by the next reservation
+ * there, and a table without memory behind it maps nothing. */
 static int grow_locked(size_t npages) {
-    size_t bytes = (npages << 13) + SL_ARENA_SIZE - 1;
-    bytes &= ~(SL_ARENA_SIZE - 1);
-    if (bytes < SL_ARENA_SIZE)
-        bytes = SL_ARENA_SIZE;
+    size_t need = ((npages + SL_BLOCK_PAGES - 1) & ~(size_t)(SL_BLOCK_PAGES - 1)) << 13;
+    size_t full = (need + SL_ARENA_SIZE - 1) & ~(SL_ARENA_SIZE - 1);
+    size_t bytes = full;
     void *mem = sl_os_reserve(bytes, SL_ARENA_SIZE);
+    while (!mem && bytes > need) {
+        bytes = bytes <= SL_ARENA_SIZE && bytes / 2 >= need ? bytes / 2 : need;
+        mem = sl_os_reserve(bytes, SL_BLOCK_PAGES << 13);
+    }
     if (!mem)
         return -1;
     uintptr_t base = (uintptr_t)mem;
-    for (uintptr_t a = base; a < base + bytes; a += SL_ARENA_SIZE) {
-        sl_arena_t *ar = sl_os_meta_alloc(sizeof *ar);
+    for (uintptr_t a = base & ~(SL_ARENA_SIZE - 1); a < base + bytes; a += SL_ARENA_SIZE) {
+        if (atomic_load_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], memory_order_relaxed))
+            continue; /* a reduced reservation shares this 64 MiB with an earlier one */
+        sl_arena_t *ar = meta_alloc_locked(sizeof *ar);
         if (!ar)
-            return -1;
+            goto undo;
         /* Release: the zeroed table is visible before a lookup can find it.
          * pairs with mheap.h:sl_spanmap_lookup */
         atomic_store_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], ar, memory_order_release);
     }
-    return sl_pagealloc_grow_locked(&pages, base, bytes >> 13);
+    meta_under_heap_lock = true; /* the region's bitmaps */
+    int r = sl_pagealloc_grow_locked(&pages, base, bytes >> 13);
+    meta_under_heap_lock = false;
+    if (r < 0)
+        goto undo;
+    reservations++;
+    if (bytes < full)
+        reservations_reduced++;
+    return 0;
+undo:
+    sl_os_unreserve(mem, bytes);
+    return -1;
 }
 
 /* Point every page of s at s in the page -> span map. */
@@ -99,13 +163,7 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
     atomic_store_explicit(&s->xowner, 0, memory_order_relaxed);
     sl_faa_relaxed(&s->xgen, 1);
     if (spc == SL_TINY_SPAN_CLASS) {
-        _Atomic uint32_t *t = s->tiny_words;
-        if (!t) {
-            t = sl_os_meta_alloc(SL_MAX_OBJS_PER_SPAN * sizeof *t);
-            if (!t)
-                sl_fatal("out of metadata memory for a tiny span");
-            s->tiny_words = t;
-        }
+        _Atomic uint32_t *t = s->tiny_words; /* desc_ready made it */
         for (unsigned i = 0; i < s->nelems; i++)
             atomic_store_explicit(&t[i], 0, memory_order_relaxed);
     }
@@ -114,6 +172,16 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
      * atomic hand-off. pairs with central.c:sl_central_cache */
     atomic_store_explicit(&s->xstate, sc == 0 ? SL_SPAN_LARGE : SL_SPAN_TRANSIT,
                           memory_order_release);
+}
+
+/* A descriptor can serve span class spc: a tiny span needs its side table, made once per
+ * descriptor (and kept). False when metadata memory is exhausted. */
+static bool desc_ready(sl_span_t *s, unsigned spc, bool locked) {
+    if (spc != SL_TINY_SPAN_CLASS || s->tiny_words)
+        return true;
+    size_t size = SL_MAX_OBJS_PER_SPAN * sizeof *s->tiny_words;
+    s->tiny_words = locked ? meta_alloc_locked(size) : sl_os_meta_alloc(size);
+    return s->tiny_words != NULL;
 }
 
 /* Page cache fast path: npages contiguous free pages inside the cached block. */
@@ -149,7 +217,7 @@ static void pagecache_flush_locked(sl_pagecache_t *pc) {
 static void pagecache_refill_locked(sl_pagecache_t *pc) {
     pagecache_flush_locked(pc);
     pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav, &pc->rel);
-    if (!pc->base && grow_locked(SL_ARENA_PAGES) == 0)
+    if (!pc->base && grow_locked(SL_BLOCK_PAGES) == 0)
         pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav, &pc->rel);
     if (pc->base)
         sl_faa_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
@@ -179,19 +247,25 @@ sl_span_t *sl_mheap_alloc_span(sl_pagecache_t *pc, size_t npages, unsigned spc,
     bool cacheable = npages < SL_PAGECACHE_MAX && align_pages == 1 && pc;
     /* Fast path, no lock: pages from this thread's page cache, a descriptor from its
      * stash (Go's pageCache plus mspan cache). */
-    if (cacheable && pc->nstash > 0 && (base = pagecache_alloc(pc, npages, &needzero)) != 0) {
+    if (cacheable && pc->nstash > 0 && desc_ready(pc->stash[pc->nstash - 1], spc, false) &&
+        (base = pagecache_alloc(pc, npages, &needzero)) != 0) {
         s = pc->stash[--pc->nstash];
     } else {
         pthread_mutex_lock(&heap_lock);
         if (cacheable) {
             if (!pc->free || pc->nstash == 0)
                 pagecache_refill_locked(pc);
-            if (pc->nstash > 0 && (base = pagecache_alloc(pc, npages, &needzero)) != 0)
+            if (pc->nstash > 0 && desc_ready(pc->stash[pc->nstash - 1], spc, true) &&
+                (base = pagecache_alloc(pc, npages, &needzero)) != 0)
                 s = pc->stash[--pc->nstash];
         }
         if (!base) { /* the cached block is too fragmented, or no cache: the heap */
             base = heap_alloc_locked(npages, align_pages, &needzero);
-            if (base && !(s = desc_alloc_locked())) {
+            if (base && (!(s = desc_alloc_locked()) || !desc_ready(s, spc, true))) {
+                if (s) {
+                    s->heap_next = free_descs;
+                    free_descs = s;
+                }
                 sl_pagealloc_free_locked(&pages, base, npages);
                 base = 0;
             }
@@ -289,7 +363,20 @@ void sl_mheap_stats(struct sl_stats *out) {
     out->scav_releases = sl_load_relaxed(&scav_releases);
     out->scav_pages_released = sl_load_relaxed(&scav_pages_released);
     out->scav_pages_refaulted = sl_load_relaxed(&scav_pages_refaulted);
+    out->heap_meta = meta_pages << 13;
+    out->reservations = reservations;
+    out->reservations_reduced = reservations_reduced;
     pthread_mutex_unlock(&heap_lock);
+}
+
+const char *sl_mheap_verify(void) {
+    pthread_mutex_lock(&heap_lock);
+    size_t used = 0;
+    const char *why = sl_pagealloc_verify_locked(&pages, &used);
+    if (!why && used != sl_load_relaxed(&inuse_pages) + sl_load_relaxed(&cached_pages) + meta_pages)
+        why = "pages in use differ from the pages of live spans, page caches and metadata";
+    pthread_mutex_unlock(&heap_lock);
+    return why;
 }
 
 void sl_mheap_atfork_prepare(void) {

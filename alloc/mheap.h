@@ -59,6 +59,17 @@ uint64_t sl_mheap_clock_ms(void);
 
 void sl_mheap_stats(struct sl_stats *out);
 
+/* For os.c when the OS refuses a metadata mapping: at least `need` (if possible `want`)
+ * bytes of free heap pages, zeroed, kept as metadata for good; *got says how many. NULL
+ * with errno = ENOMEM when the heap has no such run. Takes the heap lock unless this thread
+ * holds it (mheap's own metadata allocations). */
+void *sl_mheap_meta_fallback(size_t need, size_t want, size_t *got);
+
+/* Tests: the page allocator is consistent and its in-use pages are exactly the pages of
+ * live spans plus those held by page caches. NULL when sound, else what is wrong. Call it
+ * quiescent (no allocation in flight). */
+const char *sl_mheap_verify(void);
+
 /* fork(): the scavenge lock, then the heap lock. */
 void sl_mheap_atfork_prepare(void);
 void sl_mheap_atfork_parent(void);

@@ -8,13 +8,19 @@
 #include <stddef.h>
 
 /* Reserve size bytes aligned to align (a power of two), readable and writable, backed
- * lazily. NULL if the OS refuses. */
+ * lazily. NULL if the OS refuses (errno = ENOMEM). A failure point (fault.h). */
 void *sl_os_reserve(size_t size, size_t align);
+
+/* Undo a reservation that could not be put to use. */
+void sl_os_unreserve(void *p, size_t size);
 
 /* Give the physical pages of [p, p+size) back; the range stays mapped and reads as zero. */
 void sl_os_release(void *p, size_t size);
 
-/* Zeroed persistent metadata, 64-byte aligned; never freed. NULL if the OS refuses. */
+/* Zeroed persistent metadata, 64-byte aligned; never freed. When the OS refuses a mapping
+ * (an address-space limit the heap's reservations have used up), free pages of the heap
+ * become metadata for good. NULL only when neither has room (errno = ENOMEM). A failure
+ * point (fault.h). */
 void *sl_os_meta_alloc(size_t size);
 
 /* Bytes of metadata mapped so far. */

@@ -105,11 +105,13 @@ static sl_region_t *region_of(sl_pagealloc_t *pa, uintptr_t addr) {
 
 int sl_pagealloc_grow_locked(sl_pagealloc_t *pa, uintptr_t base, size_t npages) {
     size_t words = npages / 64;
-    sl_region_t *r = sl_os_meta_alloc(sizeof *r);
-    uint64_t *bits = sl_os_meta_alloc(3 * words * sizeof(uint64_t));
-    sl_pageblock_t *blocks = sl_os_meta_alloc(words * sizeof *blocks);
-    if (!r || !bits || !blocks)
+    /* One allocation: a failure leaves nothing behind. */
+    sl_region_t *r =
+        sl_os_meta_alloc(sizeof *r + 3 * words * sizeof(uint64_t) + words * sizeof(sl_pageblock_t));
+    if (!r)
         return -1;
+    uint64_t *bits = (uint64_t *)(r + 1);
+    sl_pageblock_t *blocks = (sl_pageblock_t *)(bits + 3 * words);
     r->base = base;
     r->npages = npages;
     r->inuse = bits;
@@ -136,11 +138,12 @@ uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t al
         if (r->free_pages < npages)
             continue;
         size_t align_mask = align_pages - 1;
-        /* Alignment is of the address: regions are arena-aligned, so of the index too. */
+        /* Alignment is of the address; a region need not be aligned beyond a block. */
+        size_t off = (r->base >> 13) & align_mask;
         size_t i = r->hint;
         while (i + npages <= r->npages) {
             i = next_bit(r->inuse, i, r->npages, false);
-            i = (i + align_mask) & ~align_mask;
+            i = ((i + off + align_mask) & ~align_mask) - off;
             if (i + npages > r->npages)
                 break;
             size_t j = next_bit(r->inuse, i, i + npages, true);
@@ -267,4 +270,66 @@ size_t sl_pagealloc_free_pages_locked(const sl_pagealloc_t *pa, size_t *scavenge
     }
     *scavenged = s;
     return f;
+}
+
+const char *sl_pagealloc_verify_locked(const sl_pagealloc_t *pa, size_t *used_pages) {
+    size_t used = 0, mapped = 0;
+    for (const sl_region_t *r = pa->regions; r; r = r->next) {
+        if (r->next && r->base + (r->npages << 13) > r->next->base)
+            return "regions overlap or are out of address order";
+        size_t inuse = 0, scav = 0;
+        for (size_t w = 0; w < r->npages / 64; w++) {
+            if (r->inuse[w] & r->scav[w])
+                return "a page is both in use and scavenged";
+            inuse += (size_t)__builtin_popcountll(r->inuse[w]);
+            scav += (size_t)__builtin_popcountll(r->scav[w]);
+        }
+        if (r->npages - inuse != r->free_pages)
+            return "a region's free-page count disagrees with its bitmap";
+        if (scav != r->scav_pages)
+            return "a region's scavenged-page count disagrees with its bitmap";
+        if (next_bit(r->inuse, 0, r->npages, false) < r->hint)
+            return "a free page lies below a region's search hint";
+        used += inuse;
+        mapped += r->npages << 13;
+    }
+    if (mapped != pa->mapped_bytes)
+        return "the regions do not add up to the mapped bytes";
+    *used_pages = used;
+    return NULL;
+}
+
+uintptr_t sl_pagealloc_alloc_high_locked(sl_pagealloc_t *pa, size_t npages, bool *needzero) {
+    uintptr_t below = UINTPTR_MAX;
+    for (;;) {
+        sl_region_t *r = NULL;
+        for (sl_region_t *q = pa->regions; q && q->base < below; q = q->next)
+            r = q;
+        if (!r)
+            return 0;
+        below = r->base;
+        if (r->free_pages < npages)
+            continue;
+        size_t run = 0; /* free pages counted downwards from the page above i */
+        for (size_t i = r->npages; i-- > 0;) {
+            if (i % 64 == 63 && r->inuse[i / 64] == ~(uint64_t)0) {
+                run = 0;
+                i -= 63; /* a whole word in use */
+                continue;
+            }
+            if (bit_get(r->inuse, i)) {
+                run = 0;
+                continue;
+            }
+            if (++run < npages)
+                continue;
+            set_range(r->inuse, i, npages, true, NULL);
+            size_t scav = set_range(r->scav, i, npages, false, r->scav);
+            set_range(r->rel, i, npages, false, NULL);
+            r->free_pages -= npages;
+            r->scav_pages -= scav;
+            *needzero = scav < npages;
+            return r->base + (i << 13);
+        }
+    }
 }

@@ -56,6 +56,10 @@ typedef struct sl_pagealloc {
 uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t align_pages,
                                     bool *needzero, size_t *reused);
 
+/* The highest run of npages free pages (for memory kept for good, so that it gathers at
+ * the top instead of splitting the free space spans use). Returns the address or 0. */
+uintptr_t sl_pagealloc_alloc_high_locked(sl_pagealloc_t *pa, size_t npages, bool *needzero);
+
 /* Free npages at addr (dirty: they may hold old data); restarts its blocks' free clock. */
 void sl_pagealloc_free_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t npages);
 
@@ -89,5 +93,9 @@ size_t sl_pagealloc_free_pages_locked(const sl_pagealloc_t *pa, size_t *scavenge
 
 /* The page allocator's clock, in milliseconds. */
 uint64_t sl_pagealloc_now_ms(const sl_pagealloc_t *pa);
+
+/* Consistency of every region (counts against bitmaps, hint, order); NULL when sound,
+ * else what is wrong. *used_pages: pages marked in use (spans and page caches). */
+const char *sl_pagealloc_verify_locked(const sl_pagealloc_t *pa, size_t *used_pages);
 
 #endif

@@ -31,6 +31,7 @@ struct sl_stats {
     size_t heap_inuse;                  /* bytes of pages owned by spans (small and large) */
     size_t heap_free;                   /* bytes of free pages still backed by memory */
     size_t heap_released;               /* bytes of free pages returned to the OS (scavenged) */
+    size_t heap_meta;                   /* bytes of heap pages kept as metadata (mmap refused) */
     size_t spans_small;                 /* small-object spans in existence */
     size_t spans_large;                 /* large-object spans in existence */
     size_t large_inuse;                 /* bytes in large objects (whole pages) */
@@ -38,6 +39,9 @@ struct sl_stats {
     uint64_t scav_releases;             /* madvise calls, each returning one run of pages */
     uint64_t scav_pages_released;       /* 8 KiB pages returned to the OS, in total */
     uint64_t scav_pages_refaulted;      /* released pages handed out again (they fault in) */
+    size_t reservations;                /* address-space reservations made for the heap */
+    size_t reservations_reduced;        /* of which smaller than asked (a limit refused more) */
+    uint64_t enomem;                    /* allocations answered NULL + ENOMEM: out of memory */
     struct sl_central_counters central; /* summed over every span class */
 };
 

@@ -9,14 +9,15 @@
 
 void sl_stats(struct sl_stats *out) {
     memset(out, 0, sizeof *out);
-    if (!sl_ensure_init())
+    if (sl_ensure_init() <= 0)
         return;
     sl_mheap_stats(out);
+    out->enomem = sl_malloc_enomem();
     sl_central_counters(-1, &out->central);
 }
 
 void sl_scavenge(void) {
-    if (!sl_ensure_init())
+    if (sl_ensure_init() <= 0)
         return;
     sl_mcache_t *c = sl_mcache_current();
     if (c)

@@ -1,6 +1,6 @@
 /* Start-up and exit of libspanlab-preload.so: the variant is fixed from $SPANLAB_CENTRAL
  * before the program's own constructors run (an unknown name lists the known ones and
- * aborts), and $SPANLAB_STATS=1 prints a two-line summary of sl_stats() at exit.
+ * aborts), and $SPANLAB_STATS=1 prints a three-line summary of sl_stats() at exit.
  * Allocations that come before this constructor (the loader, libc) are served by spanlab's
  * lazy initialisation, which reads the same variable.
  */
@@ -65,4 +65,11 @@ __attribute__((destructor)) static void preload_stats_at_exit(void) {
            PRELOAD_U64(c->spans_returned), PRELOAD_U64(c->spans_available),
            PRELOAD_U64(c->spans_parked), PRELOAD_U64(c->spans_cached), PRELOAD_U64(c->lock_waits),
            PRELOAD_U64(c->cas_retries), PRELOAD_U64(c->grace_periods));
+    /* Out of memory: reservations smaller than an arena (an address-space limit refused
+     * 64 MiB), heap pages that became metadata (mmap refused), NULL answers. */
+    sl_say(preload_stats_fd,
+           "spanlab[%ld]: memory reservations=%zu reduced=%zu meta_in_heap=" PRELOAD_MIB_FMT
+           " enomem=%llu",
+           pid, st.reservations, st.reservations_reduced, PRELOAD_MIB(st.heap_meta),
+           PRELOAD_U64(st.enomem));
 }

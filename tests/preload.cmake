@@ -25,7 +25,7 @@ set_target_properties(preload_check preload_forks preload_variants preload_threa
 set(SL_PRELOAD_DRIVER ${CMAKE_CURRENT_SOURCE_DIR}/preload/run-programs.sh)
 add_test(NAME preload.deps COMMAND bash ${SL_PRELOAD_DRIVER} deps - -)
 set_tests_properties(preload.deps PROPERTIES LABELS preload FIXTURES_SETUP preload_tools)
-foreach(job check python sort gcc git perl sqlite cxx forks)
+foreach(job check python oom sort gcc git perl sqlite cxx forks)
     add_test(NAME preload.${job}
         COMMAND bash ${SL_PRELOAD_DRIVER} ${job} $<TARGET_FILE:spanlab_preload>
                 ${CMAKE_CURRENT_BINARY_DIR}/preload)

@@ -31,3 +31,16 @@ foreach(v IN LISTS SL_VARIANT_NAMES)
                              ENVIRONMENT "SPANLAB_CENTRAL=${v};SPANLAB_SCAVENGE_MS=1;SPANLAB_DECAY_MS=0;SPANLAB_SCAVENGE_RATE=1048576")
     endif()
 endforeach()
+
+# Out of memory, per variant (label `fault`): the fault-injection walk (SL_FAULT_RUNS points
+# per mode, SL_FAULT_ALL=1 for every point).
+foreach(v IN LISTS SL_VARIANT_NAMES)
+    add_test(NAME faults_${v} COMMAND test_faults ${v})
+    set_tests_properties(faults_${v} PROPERTIES LABELS fault TIMEOUT 600)
+endforeach()
+if(TARGET test_limit)
+    foreach(v IN LISTS SL_VARIANT_NAMES)
+        add_test(NAME limit_${v} COMMAND test_limit ${v})
+        set_tests_properties(limit_${v} PROPERTIES LABELS limit TIMEOUT 300)
+    endforeach()
+endif()

@@ -4,7 +4,7 @@
 # wall time. Any missing tool, difference, crash or hang fails the test; nothing is skipped.
 #
 #   run-programs.sh JOB PRELOAD_LIB BIN_DIR
-#   JOB: deps check python sort gcc git perl sqlite cxx forks
+#   JOB: deps check python oom sort gcc git perl sqlite cxx forks
 #   BIN_DIR holds preload_variants, preload_check, preload_forks and preload_threads.
 set -u
 export LC_ALL=C
@@ -86,6 +86,14 @@ job_python() {
     PYTHONHASHSEED=0 PYTHONMALLOC=malloc timeout -k 5 "$limit" /usr/bin/python3 -I "$progs/job.py"
 }
 
+# Python allocating until MemoryError under an address-space limit, then going on
+# (programs/oom.py). PYTHONMALLOC=malloc sends small objects to malloc too; -I would ignore
+# it, so the isolation comes from -s -S instead.
+job_oom() {
+    (ulimit -v "${SL_OOM_LIMIT_KIB:-300000}" &&
+        PYTHONHASHSEED=0 PYTHONMALLOC=malloc timeout -k 5 "$limit" /usr/bin/python3 -s -S "$progs/oom.py")
+}
+
 job_sort() {
     timeout -k 5 "$limit" sort --parallel=2 "$tmp/sort-input" >sorted || return
     sha256sum <sorted && wc -l <sorted && head -c 200 sorted && rm -f sorted
@@ -139,7 +147,7 @@ job_check() {
         timeout -k 5 "$limit" "$bindir/preload_check" threads "${SL_PRELOAD_THREADS:-4000}"
 }
 
-declare -A tools=([python]=/usr/bin/python3 [sort]="sort perl" [gcc]=gcc [git]=git
+declare -A tools=([python]=/usr/bin/python3 [oom]=/usr/bin/python3 [sort]="sort perl" [gcc]=gcc [git]=git
     [perl]=perl [sqlite]=sqlite3 [cxx]= [forks]= [check]=)
 [ -n "${tools[$job]+x}" ] || { echo "preload: FAIL: unknown job $job"; exit 2; }
 need timeout sha256sum ${tools[$job]} || exit 1
