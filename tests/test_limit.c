@@ -1,4 +1,5 @@
-/* Out of memory under an address-space limit, for one variant: `test_limit <variant>`.
+/* Out of memory under an address-space limit, for one variant under every span-return
+ * policy: `test_limit <variant>`.
  * A child process sets RLIMIT_AS to what it maps now plus a headroom, then twice:
  * allocates ~1 MiB objects until malloc answers NULL, checks and frees them, then small
  * "strings" (33..80 bytes) until NULL, checks and frees them; every NULL must come with
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "mheap.h"
+#include "policy.h"
 #include "spanlab.h"
 
 #define LARGE_SIZE (((size_t)1 << 20) + 100) /* a 1 MiB Python bytes object and its header */
@@ -159,18 +161,9 @@ static void child(const char *variant, size_t headroom) {
     _exit(0);
 }
 
-int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_limit VARIANT\n");
-        return 2;
-    }
-    const char *variant = argv[1];
-    setenv("SPANLAB_SCAVENGE_MS", "0", 1);
-    const char *e = getenv("SL_LIMIT_MIB");
-    size_t headroom = (size_t)(e && *e ? strtoul(e, NULL, 10) : 192) << 20;
-    rep = mmap(NULL, sizeof *rep, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (rep == MAP_FAILED)
-        return 2;
+/* One variant/policy pair in a child; returns 1 on failure. */
+static int limit_test(const char *variant, size_t headroom) {
+    memset(rep, 0, sizeof *rep);
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0)
@@ -218,6 +211,27 @@ int main(int argc, char **argv) {
                "payload)\n",
                variant, rep->small[0], mib);
         failed = 1;
+    }
+    return failed;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_limit VARIANT\n");
+        return 2;
+    }
+    setenv("SPANLAB_SCAVENGE_MS", "0", 1);
+    const char *e = getenv("SL_LIMIT_MIB");
+    size_t headroom = (size_t)(e && *e ? strtoul(e, NULL, 10) : 192) << 20;
+    rep = mmap(NULL, sizeof *rep, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (rep == MAP_FAILED)
+        return 2;
+    int failed = 0;
+    /* The registry needs no initialisation: this process never allocates from spanlab. */
+    for (const sl_policy_t *const *p = sl_policy_list(); *p; p++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s/%s", argv[1], (*p)->name);
+        failed |= limit_test(name, headroom);
     }
     return failed;
 }

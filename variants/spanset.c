@@ -22,9 +22,14 @@
  *               spans); a pusher that finds its entry still held waits for poppers.
  *               The ring is one off-heap allocation per set, made on first push.
  * Out of memory: push returns -ENOMEM, before claiming a position, when the ring cannot be
- *               allocated or the block pool is empty and cannot grow. A pusher that claimed
- *               a position and then finds no block (other pushers emptied the pool in
- *               between) still aborts: closing that window needs a block reserve.
+ *               allocated or the set's reserve block cannot be had. Every set holds one
+ *               block in reserve (taken from the pool on its first push, refilled by the
+ *               push after an install used it), so a pusher that claimed a position always
+ *               finds a block: the pool first, else the reserve. Only if more than 512
+ *               pushes to one set are in flight at once while metadata is exhausted can an
+ *               installer find neither; it then waits for poppers to recycle a block or for
+ *               memory (a stall under extreme exhaustion, never a lost span or a crash).
+ *               Cost: one 4 KiB block per set that was ever pushed to.
  * Progress:     push is wait-free except once per 512 pushes (spine lock, block install).
  *               pop is lock-free in its head CAS but blocks on a claimed, unfilled slot
  *               (on the specific pusher), and may report empty while a block is installed.
@@ -80,9 +85,12 @@ struct ss_set {
     /* Spine lock: installing a block into the ring and allocating the ring. */
     _Alignas(64) pthread_mutex_t spine_lock;
     _Atomic(_Atomic(ss_block_t *) *) xspine; /* the ring; NULL until the first push */
-    _Atomic uint64_t xlock_waits;            /* stats, relaxed */
-    _Atomic uint64_t xcas_retries;           /* stats, relaxed */
-    struct ss_set *next_set;                 /* every instance, for fork; written by init only */
+    /* The reserve block (see Out of memory): stored by pushers before they claim a
+     * position (CAS from NULL), taken by an installer under the spine lock (exchange). */
+    _Atomic(ss_block_t *) xreserve;
+    _Atomic uint64_t xlock_waits;  /* stats, relaxed */
+    _Atomic uint64_t xcas_retries; /* stats, relaxed */
+    struct ss_set *next_set;       /* every instance, for fork; written by init only */
 };
 
 static struct ss_set *ss_sets; /* written by init only (start-up, single-threaded) */
@@ -149,7 +157,7 @@ static ss_block_t *pool_get(struct ss_set *set) {
             if (b)
                 return b;
             if (!(uint32_t)sl_load_relaxed(&xpool_head))
-                sl_fatal("spanset: out of metadata memory for span-set blocks");
+                return NULL; /* metadata exhausted */
             continue;
         }
         ss_block_t *b = block_of(idp1 - 1);
@@ -178,8 +186,8 @@ static void spine_lock(struct ss_set *set) {
     }
 }
 
-/* Before a push claims a position: a ring exists and the block pool has a block or can
- * grow. False when metadata is exhausted (nothing was claimed). */
+/* Before a push claims a position: a ring exists and the set holds its reserve block.
+ * False when metadata is exhausted (nothing was claimed). */
 static bool push_can_proceed(struct ss_set *set) {
     if (!sl_load_acquire(&set->xspine)) {
         spine_lock(set);
@@ -188,15 +196,35 @@ static bool push_can_proceed(struct ss_set *set) {
         if (!ok)
             return false;
     }
-    if ((uint32_t)sl_load_relaxed(&xpool_head))
+    /* Acquire: pairs with the CAS below (another pusher's reserve is a reset block). */
+    if (sl_load_acquire(&set->xreserve))
         return true;
-    pthread_mutex_lock(&pool_lock);
-    ss_block_t *b = NULL;
-    if (!(uint32_t)sl_load_relaxed(&xpool_head) && (b = pool_grow_locked()) != NULL)
-        pool_put(b);
-    bool ok = (uint32_t)sl_load_relaxed(&xpool_head) != 0;
-    pthread_mutex_unlock(&pool_lock);
-    return ok;
+    ss_block_t *b = pool_get(set);
+    if (!b)
+        return false;
+    ss_block_t *none = NULL;
+    /* acq_rel: the block's reset state travels with it to the installer that takes it.
+     * pairs with spanset.c:install_block */
+    if (!sl_cas_acq_rel(&set->xreserve, &none, b))
+        pool_put(b); /* another pusher filled the reserve first */
+    return true;
+}
+
+/* Under the spine lock: a block to install, from the pool, else the set's reserve. */
+static ss_block_t *install_block(struct ss_set *set) {
+    for (;;) {
+        ss_block_t *b = pool_get(set);
+        /* acq_rel: pairs with spanset.c:push_can_proceed */
+        if (!b)
+            b = sl_xchg_acq_rel(&set->xreserve, NULL);
+        if (b)
+            return b;
+        /* More than a block's worth of pushers passed push_can_proceed on the one reserve
+         * while metadata is exhausted: wait for a popper to recycle a block, or for memory. */
+        pthread_mutex_unlock(&set->spine_lock);
+        sched_yield();
+        spine_lock(set);
+    }
 }
 
 /* The block for position/512 == top, installing one if needed. */
@@ -218,7 +246,12 @@ static ss_block_t *block_for_push(struct ss_set *set, uint64_t top) {
         if (b && sl_load_relaxed(&b->xtop) == top)
             break; /* another pusher installed it */
         if (!b) {
-            b = pool_get(set);
+            b = install_block(set);
+            if (sl_load_acquire(&spine[top % SS_RING])) {
+                /* Installed while install_block waited without the lock: look again. */
+                pool_put(b);
+                continue;
+            }
             sl_store_relaxed(&b->xtop, top);
             /* Release: xtop and the all-NULL slots are visible to whoever finds the block
              * here. pairs with spanset.c:block_for_push (fast path) and ss_pop */
