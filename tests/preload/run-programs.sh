@@ -90,7 +90,7 @@ job_python() {
 # (programs/oom.py). PYTHONMALLOC=malloc sends small objects to malloc too; -I would ignore
 # it, so the isolation comes from -s -S instead.
 job_oom() {
-    (ulimit -v "${SL_OOM_LIMIT_KIB:-300000}" &&
+    (ulimit -v "${SL_OOM_LIMIT_KIB:-250000}" &&
         PYTHONHASHSEED=0 PYTHONMALLOC=malloc timeout -k 5 "$limit" /usr/bin/python3 -s -S "$progs/oom.py")
 }
 
