@@ -1,10 +1,11 @@
 /* mmap, madvise and the metadata bump allocator. Neighbours: mheap.c (heap memory, and
  * the pages metadata falls back to when the OS refuses a mapping), everything that needs
  * persistent metadata. The failure points of fault.h are here: each of the two allocation
- * calls as a whole (the OS has nothing left), and each metadata chunk mapping (refused
- * alone, so that the fallback to heap pages gets its turn). How many mmaps a reservation
+ * calls as a whole (nothing left anywhere), and each time a metadata chunk must be mapped
+ * (the OS refuses, and the fallback to heap pages gets its turn). How many mmaps a reservation
  * makes depends on where the kernel puts things, so those are not separate points. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -75,8 +76,6 @@ void sl_os_release(void *p, size_t size) {
 }
 
 static void *map_meta(size_t size) {
-    if (sl_fault_point())
-        return NULL;
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
@@ -88,8 +87,9 @@ void *sl_os_meta_alloc(size_t size) {
     pthread_mutex_lock(&meta_lock);
     if (meta_cur + size > meta_end) {
         size_t chunk = size > META_CHUNK ? size : META_CHUNK;
-        void *p = map_meta(chunk);
-        if (!p && chunk > size) {
+        bool refused = sl_fault_point(); /* the OS refuses metadata mappings this time */
+        void *p = refused ? NULL : map_meta(chunk);
+        if (!p && !refused && chunk > size) {
             /* Under an address-space limit: a chunk just big enough (the rest of the
              * current chunk is given up either way). */
             chunk = size > META_MIN ? (size + META_MIN - 1) & ~(META_MIN - 1) : META_MIN;
