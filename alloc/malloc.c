@@ -171,10 +171,12 @@ static void free_remote(sl_span_t *s, unsigned idx) {
     uint64_t bit = (uint64_t)1 << (idx % 64);
     /* seq_cst: Dekker pair with the owner's park (store state, then read frees).
      * Release also orders our writes to the object before its reuse.
-     * pairs with central.c:uncache and span.c:sl_span_sweep */
+     * pairs with central.c:uncache and span.c:sl_span_sweep
+     * models park.cc:free_or, sweep.cc:free_or */
     uint64_t old = sl_for_seqcst(&s->xfree_bits[w], bit);
     if (old & bit)
         sl_report_bad("double free of %p", sl_span_obj(s, idx));
+    /* The state after our bit: a park we miss sees the bit. model park.cc:free_state_load */
     if (sl_load_seqcst(&s->xstate) == SL_SPAN_PARKED &&
         (sl_span_unpark_pct == 0 || sl_span_unpark_ready(s)))
         sl_central_note_free_remote(s);

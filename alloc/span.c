@@ -55,7 +55,8 @@ bool sl_span_unpark_ready(sl_span_t *s) {
     if (need == 0)
         need = 1;
     for (unsigned w = 0; w < words; w++) {
-        /* seq_cst: the park protocol's Dekker pair. pairs with malloc.c:free_remote */
+        /* seq_cst: the park protocol's Dekker pair. pairs with malloc.c:free_remote
+         * model park.cc:ready_load */
         uint64_t bits = sl_load_seqcst(&s->xfree_bits[w]);
         n += (unsigned)__builtin_popcountll(bits);
         if (n >= need)
@@ -76,10 +77,13 @@ unsigned sl_span_sweep(sl_span_t *s) {
             below = ((uint64_t)1 << (fi - w * 64)) - 1;
         uint64_t taken = s->alloc_bits[w] | below;
         uint64_t remote = 0;
-        /* Acquire: the freeing thread's writes to the object happen before we reuse it.
+        /* Acquire: the freeing thread's writes to the object happen before we reuse it;
+         * one exchange, so a free landing meanwhile is either taken or left pending.
          * pairs with malloc.c:free_remote */
-        if (sl_load_relaxed(&s->xfree_bits[w]) != 0)
+        if (sl_load_relaxed(&s->xfree_bits[w]) != 0) {
+            /* the site of model sweep.cc:sweep_xchg */
             remote = sl_xchg_acq_rel(&s->xfree_bits[w], 0);
+        }
         uint64_t local = s->local_free[w];
         uint64_t bad = ((local | remote) & ~taken) | (local & remote);
         if (bad) {

@@ -15,7 +15,7 @@ static inline _Atomic uint32_t *block_word(sl_span_t *s, unsigned idx) {
 static void release_block(sl_span_t *s, uintptr_t blk, uint32_t placed) {
     unsigned idx = (unsigned)((blk - s->base) / SL_TINY_SIZE);
     /* acq_rel: the frees of the other objects happen before we free the slot.
-     * pairs with tiny.c:sl_tiny_free */
+     * pairs with tiny.c:sl_tiny_free. model tiny.cc:release_or */
     uint32_t old =
         atomic_fetch_or_explicit(block_word(s, idx), placed << PLACED_SHIFT, memory_order_acq_rel);
     uint32_t freed = old & FREED_MASK;
@@ -79,7 +79,8 @@ void sl_tiny_release_current(sl_mcache_t *c) {
 void sl_tiny_free(sl_span_t *s, unsigned idx, uintptr_t p) {
     uintptr_t blk = s->base + (uintptr_t)idx * SL_TINY_SIZE;
     uint32_t bit = 1u << (p - blk);
-    /* pairs with tiny.c:release_block */
+    /* acq_rel: whichever OR completes the word frees the slot after every object's last
+     * use. pairs with tiny.c:release_block. model tiny.cc:free_or */
     uint32_t old = atomic_fetch_or_explicit(block_word(s, idx), bit, memory_order_acq_rel);
     if (old & bit)
         sl_report_bad("double free of %p", (void *)p);

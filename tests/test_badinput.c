@@ -129,6 +129,40 @@ static void c_double_after_sweep(void) {
     pthread_join(t, NULL);
 }
 
+/* The sweep's own check (span.c:sl_span_sweep), which no free-time check can make first:
+ * one remote free of a slot that is already free (swept back) passes free_remote, whose
+ * bit was clear; the next sweep of the span must find it. The allocations afterwards
+ * take every partial span of the class from the mcentral, p's too, and sweep it. */
+static void c_remote_free_of_swept_slot(void) {
+    sl_malloc(2048); /* keeps the span partial: it stays in the mcentral */
+    void *p = sl_malloc(2048);
+    note_ptr(p);
+    sl_free(p);       /* local free */
+    sl_thread_exit(); /* uncache sweeps: p's slot is free, the span goes to the mcentral */
+    remote_ptr = p;
+    pthread_t t;
+    pthread_create(&t, NULL, remote_free, NULL); /* passes: the free bit was clear */
+    pthread_join(t, NULL);
+    for (int i = 0; i < 100000; i++)
+        sl_malloc(2048); /* caching p's span sweeps it: abort */
+}
+
+/* The same object freed by its owner and by another thread before the span is swept: the
+ * owner's local free and the remote bit are both set; only the sweep sees both. */
+static void c_local_and_remote_free(void) {
+    void *p = sl_malloc(2048);
+    sl_malloc(2048); /* the span keeps a live object */
+    note_ptr(p);
+    sl_free(p); /* local: the span is this thread's cached span */
+    remote_ptr = p;
+    pthread_t t;
+    pthread_create(&t, NULL, remote_free, NULL); /* remote: its bit was clear */
+    pthread_join(t, NULL);
+    sl_thread_exit(); /* uncache sweeps the span */
+    for (int i = 0; i < 100000; i++)
+        sl_malloc(2048);
+}
+
 static int foreign_target;
 static void c_foreign2(void) {
     note_ptr(&foreign_target);
@@ -185,5 +219,8 @@ int main(void) {
     expect_abort("double free (large)", c_double_large, "double free");
     expect_abort("double free (tiny)", c_double_tiny, "double free");
     expect_abort("double free (after sweep)", c_double_after_sweep, "double free");
+    expect_abort("remote free of a swept slot", c_remote_free_of_swept_slot,
+                 "found when its span was swept");
+    expect_abort("local and remote free", c_local_and_remote_free, "found when its span was swept");
     return check_done("badinput");
 }

@@ -6,12 +6,15 @@
  *   SL_CONF_THREADS (8)  worker threads per phase
  *   SL_CONF_ITERS (20000) operations per worker per phase (a phase also stops at ...)
  *   SL_CONF_SECONDS (1)  ... this many seconds (a decimal fraction is fine)
- *   SL_CONF_ROUNDS (300) rounds of the parked-span edge test
- * Phases: owner basic central park aba payload churn canary (default: all, in this order;
- * canary does something only in -DSL_TSAN_CANARY builds, where TSan must report).
+ *   SL_CONF_ROUNDS (300) rounds of the parked-span edge test (parkrace: 100x as many)
+ *   SL_CONF_SCALE (1)    multiplies all three sizes above (and the seconds): a soak sets
+ *                        e.g. SL_CONF_SCALE=50 to make every phase 50 times longer
+ * Phases: owner basic central park parkrace aba payload churn canary (default: all, in this
+ * order; canary does something only in -DSL_TSAN_CANARY builds, where TSan must report).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -518,6 +521,109 @@ static void phase_park(void) {
     check_conservation("park");
 }
 
+/* --- Phase parkrace: a remote free lands while the owner parks --------------------------- */
+
+/* The owner gives back a full span while another thread frees one of its objects, the
+ * two started together. The owner delays its uncache by a skew that follows the race: a
+ * round where the free came after the park (the span was unparked) lengthens it, one where
+ * it came before the sweep (no park) shortens it, so the free keeps landing around the
+ * owner's sweep and PARKED store, with some jitter. Whatever the order, the span must not
+ * stay parked with the free pending: that is the lost wake-up the owner's re-check after
+ * its PARKED store prevents (model park.cc). The race needs the two threads on two CPUs at
+ * once; on a machine busy with other work fewer rounds come close. */
+static _Atomic unsigned long race_go, race_done;
+static void *_Atomic race_obj;
+
+static void spin_until(_Atomic unsigned long *v, unsigned long want) {
+    for (unsigned n = 0; atomic_load_explicit(v, memory_order_acquire) != want; n++)
+        if (n % 256 == 255)
+            sched_yield();
+}
+
+static void skew(unsigned n) {
+    for (volatile unsigned i = 0; i < n; i++)
+        ;
+}
+
+static void *race_freer(void *arg) {
+    unsigned long *rounds = arg;
+    uint64_t rng = 0xFEEDFACEULL;
+    for (unsigned long r = 1; r <= *rounds; r++) {
+        spin_until(&race_go, r);
+        void *p = atomic_load_explicit(&race_obj, memory_order_relaxed);
+        if (p) {
+            skew((unsigned)(rng_next(&rng) % 96));
+            sl_free(p);
+        }
+        atomic_store_explicit(&race_done, r, memory_order_release);
+    }
+    return NULL;
+}
+
+static void phase_parkrace(void) {
+    const unsigned race_classes[] = {2 * 67 + 1, 2 * 30}; /* 1 object per span; many */
+    unsigned long rounds = (unsigned long)conf_rounds * 100, r, late = 0;
+    double t0 = now_s();
+    uint64_t rng = 0xC0FFEEULL;
+    long center = 256; /* the owner's skew, in spins */
+    atomic_store(&race_go, 0);
+    atomic_store(&race_done, 0);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, race_freer, &rounds) == 0, "pthread_create");
+    for (r = 1; r <= rounds; r++) {
+        bool stop = (r & 255) == 0 && now_s() > t0 + conf_seconds;
+        unsigned spc = race_classes[r & 1];
+        sl_span_t *s = stop ? NULL : sl_central_cache(spc, my_owner(), 0);
+        CHECK(stop || s != NULL, "class %u: cache failed", spc);
+        if (s) {
+            tag_take(s, spc);
+            span_mark_used(s, s->nelems); /* full: uncache parks it */
+            tag_drop(s);
+        }
+        atomic_store_explicit(&race_obj, s ? sl_span_obj(s, s->nelems - 1) : NULL,
+                              memory_order_relaxed);
+        atomic_store_explicit(&race_go, r, memory_order_release);
+        if (!s) {
+            spin_until(&race_done, r);
+            break;
+        }
+        long k = center + (long)(rng_next(&rng) % 128) - 64;
+        struct sl_central_counters c0, c1;
+        sl_central_counters((int)spc, &c0);
+        skew(k > 0 ? (unsigned)k : 0);
+        sl_central_uncache(s, my_owner());
+        spin_until(&race_done, r);
+        sl_central_counters((int)spc, &c1);
+        bool unparked = c1.put_available_calls != c0.put_available_calls;
+        late += unparked;
+        center += unparked ? 4 : -4;
+        center = center < 0 ? 0 : center > 4096 ? 4096 : center;
+        /* Both done: nobody else touches s now. A parked span with a free pending stays
+         * parked forever. */
+        if (sl_span_state(s) == SL_SPAN_PARKED) {
+            uint64_t pending = 0;
+            for (unsigned w = 0; w < SL_SPAN_WORDS; w++)
+                pending |= atomic_load(&s->xfree_bits[w]);
+            CHECK(pending == 0,
+                  "class %u: round %lu: span %p stays PARKED with a remote free pending (a lost "
+                  "wake-up)",
+                  spc, r, (void *)s);
+        }
+    }
+    if (r <= rounds) { /* stopped early: let the freer finish its loop */
+        for (unsigned long k = r + 1; k <= rounds; k++) {
+            atomic_store_explicit(&race_obj, NULL, memory_order_relaxed);
+            atomic_store_explicit(&race_go, k, memory_order_release);
+            spin_until(&race_done, k);
+        }
+    }
+    pthread_join(t, NULL);
+    printf("  parkrace: %lu rounds of park vs remote free in %.2f s (%lu freed after the park, "
+           "final skew %ld)\n",
+           r - 1, now_s() - t0, late, center);
+    check_conservation("parkrace");
+}
+
 /* --- Phase aba: few spans, many threads, pop/push back to back --------------------------- */
 
 #define ABA_SPANS 3
@@ -866,9 +972,9 @@ static const struct {
     const char *name;
     void (*fn)(void);
 } phases[] = {
-    {"owner", phase_owner}, {"basic", phase_basic},   {"central", phase_central},
-    {"park", phase_park},   {"aba", phase_aba},       {"payload", phase_payload},
-    {"churn", phase_churn}, {"canary", phase_canary},
+    {"owner", phase_owner},     {"basic", phase_basic},       {"central", phase_central},
+    {"park", phase_park},       {"parkrace", phase_parkrace}, {"aba", phase_aba},
+    {"payload", phase_payload}, {"churn", phase_churn},       {"canary", phase_canary},
 };
 #define NPHASES (sizeof phases / sizeof phases[0])
 
@@ -885,6 +991,14 @@ int main(int argc, char **argv) {
     conf_iters = env_ulong("SL_CONF_ITERS", 20000);
     conf_rounds = (unsigned)env_ulong("SL_CONF_ROUNDS", 300);
     conf_seconds = env_double("SL_CONF_SECONDS", 1.0);
+    double scale = env_double("SL_CONF_SCALE", 1.0);
+    conf_iters = (unsigned long)((double)conf_iters * scale + 0.5);
+    conf_rounds = (unsigned)((double)conf_rounds * scale + 0.5);
+    conf_seconds *= scale;
+    if (conf_iters == 0 || conf_rounds == 0) {
+        fprintf(stderr, "test_conformance: SL_CONF_SCALE=%g leaves no work\n", scale);
+        return 2;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     int rc = sl_init(variant);
