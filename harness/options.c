@@ -369,6 +369,8 @@ int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
             o->pin = 1;
         else if (strcmp(name, "--quiet") == 0)
             o->quiet = 1;
+        else if (strcmp(name, "--keep-going") == 0)
+            o->keep_going = 1;
         else if (strcmp(name, "--cell") == 0)
             o->cell = 1;
         else

@@ -38,7 +38,7 @@ typedef struct sl_bench_setting {
 } sl_bench_setting_t;
 
 typedef struct sl_bench_opts {
-    int list, cell, pin, quiet;
+    int list, cell, pin, quiet, keep_going;
     sl_bench_alloc_t allocs[SL_BENCH_MAX_ALLOCS];
     unsigned nallocs;
     const sl_bench_workload_t *wls[SL_BENCH_MAX_WLS];

@@ -560,5 +560,11 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
     }
     if (!o->quiet)
         fprintf(stderr, "slbench: wrote %s (%s)\n", o->out, summary);
+    if (failed && !o->keep_going) {
+        fprintf(stderr,
+                "slbench: %u of %u cells failed (their rows say why; --keep-going exits 0)\n",
+                failed, done);
+        return 3;
+    }
     return 0;
 }

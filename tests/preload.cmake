@@ -15,6 +15,7 @@ target_link_libraries(preload_variants PRIVATE spanlab_static)
 add_executable(preload_check preload/check.c)
 target_link_libraries(preload_check PRIVATE Threads::Threads ${CMAKE_DL_LIBS})
 target_compile_options(preload_check PRIVATE -fno-builtin)
+target_include_directories(preload_check PRIVATE ${PROJECT_SOURCE_DIR}/alloc) # struct sl_stats
 add_executable(preload_forks preload/programs/forks.c)
 target_link_libraries(preload_forks PRIVATE Threads::Threads)
 add_executable(preload_threads preload/programs/threads.cc)

@@ -9,8 +9,9 @@
  *   SL_CONF_ROUNDS (300) rounds of the parked-span edge test (parkrace: 100x as many)
  *   SL_CONF_SCALE (1)    multiplies all three sizes above (and the seconds): a soak sets
  *                        e.g. SL_CONF_SCALE=50 to make every phase 50 times longer
- * Phases: owner basic central park parkrace aba payload churn canary (default: all, in this
- * order; canary does something only in -DSL_TSAN_CANARY builds, where TSan must report).
+ * Phases: owner basic central park parkrace aba payload churn canary leaks (default: all,
+ * in this order; canary does something only in -DSL_TSAN_CANARY builds, where TSan must
+ * report; leaks, last, checks the heap is back to where it started).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -966,6 +967,70 @@ static void phase_canary(void) {
     pthread_join(t, NULL);
 }
 
+/* --- Phase leaks: everything given back, the heap is back to its start ------------------ */
+
+static struct sl_stats baseline; /* right after sl_init */
+
+/* Every object of the earlier phases has been freed, and every thread but this one has
+ * exited. The phases leave spans that they marked partly used themselves (span_mark_used
+ * stands for objects that do not exist): drain every class, mark each span all free, give
+ * it back, scavenge. Then no small span may be left: one left means an object the
+ * allocator lost (a free that never reached its span) or a span that stayed parked. */
+static void phase_leaks(void) {
+    if (canary_build) {
+        printf("  leaks: not checked in a canary build (it races on purpose)\n");
+        return;
+    }
+    sl_thread_exit();
+    size_t cap = 1024, n = 0;
+    sl_span_t **v = malloc(cap * sizeof *v);
+    CHECK(v != NULL, "malloc");
+    for (int round = 0; round < 50; round++) {
+        size_t before = n;
+        for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+            sl_span_t *s;
+            while ((s = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW)) != NULL) {
+                tag_take(s, spc);
+                if (n == cap) {
+                    cap *= 2;
+                    v = realloc(v, cap * sizeof *v);
+                    CHECK(v != NULL, "realloc");
+                }
+                v[n++] = s;
+            }
+        }
+        struct sl_central_counters c;
+        sl_central_counters(-1, &c);
+        if (c.spans_available == 0 && n == before)
+            break;
+        usleep(2000); /* variants that defer reuse (a grace period) */
+    }
+    for (size_t i = 0; i < n; i++) {
+        span_mark_free(v[i]);
+        tag_drop(v[i]);
+        sl_central_uncache(v[i], my_owner());
+    }
+    free(v);
+    sl_scavenge();
+    struct sl_stats st;
+    sl_stats(&st);
+    struct sl_central_counters c = st.central;
+    printf("  leaks: %zu spans given back; small spans %zu (at start %zu), large %zu (%zu), "
+           "heap in use %zu KiB (%zu)\n",
+           n, st.spans_small, baseline.spans_small, st.spans_large, baseline.spans_large,
+           st.heap_inuse >> 10, baseline.heap_inuse >> 10);
+    CHECK(c.spans_parked == 0 && c.spans_cached == 0,
+          "%llu spans still parked, %llu still cached, with every object freed and every "
+          "cache flushed (a lost wake-up, or a lost free)",
+          (unsigned long long)c.spans_parked, (unsigned long long)c.spans_cached);
+    CHECK(st.spans_small == baseline.spans_small && st.spans_large == baseline.spans_large,
+          "%zu small and %zu large spans left (at start %zu and %zu): an object was never freed "
+          "back to its span",
+          st.spans_small, st.spans_large, baseline.spans_small, baseline.spans_large);
+    CHECK(st.heap_inuse == baseline.heap_inuse, "heap in use %zu bytes, %zu at start",
+          st.heap_inuse, baseline.heap_inuse);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
 static const struct {
@@ -975,6 +1040,7 @@ static const struct {
     {"owner", phase_owner},     {"basic", phase_basic},       {"central", phase_central},
     {"park", phase_park},       {"parkrace", phase_parkrace}, {"aba", phase_aba},
     {"payload", phase_payload}, {"churn", phase_churn},       {"canary", phase_canary},
+    {"leaks", phase_leaks},
 };
 #define NPHASES (sizeof phases / sizeof phases[0])
 
@@ -1007,6 +1073,7 @@ int main(int argc, char **argv) {
     CHECK(sl_central_active && strcmp(sl_central_active->name, variant) == 0,
           "active ops table is not %s", variant);
     canary_build = sl_central_active->canary_touch != NULL;
+    sl_stats(&baseline);
     if (argc == 2) {
         for (unsigned k = 0; k < NPHASES; k++) {
             double t0 = now_s();

@@ -109,11 +109,18 @@ published)
     echo "published parameterizations ok"
     ;;
 fail)
-    # A timeout is recorded as `timeout` and the sweep goes on to the next cell.
+    # A timeout is recorded as `timeout`, the sweep goes on to the next cell, and the
+    # sweep exits 3 (0 with --keep-going).
     "$SLBENCH" --alloc glibc --workload threadtest --threads 1 --seconds 3 --repeat 2 \
-        --param timeout=1 --quiet --out "$TMP/f/run.csv" || exit 1
+        --param timeout=1 --quiet --out "$TMP/f/run.csv"
+    rc=$?
+    [ $rc = 3 ] || { echo "FAIL: a sweep with failed cells exited $rc, want 3"; exit 1; }
     n=$(grep -c '^glibc,.*,timeout,' "$TMP/f/run.csv")
     [ "$n" = 2 ] || { echo "FAIL: want 2 timeout rows, got $n"; cat "$TMP/f/run.csv"; exit 1; }
+    "$SLBENCH" --alloc glibc --workload threadtest --threads 1 --seconds 3 --repeat 1 \
+        --param timeout=1 --quiet --keep-going --out "$TMP/k/run.csv" ||
+        { echo "FAIL: --keep-going exited $?"; exit 1; }
+    grep -q '^glibc,.*,timeout,' "$TMP/k/run.csv" || { echo "FAIL: no timeout row with --keep-going"; exit 1; }
     echo "failure recording ok"
     ;;
 esac

@@ -29,7 +29,8 @@ SL_SITE(claim_cas, "variants/ckstack.c", rl::mo_acq_rel);
 
 static const std::vector<slm::mutant> mutants = {
     {"no-generation", "pop does not bump the generation (CK's ABA-unsafe pop_upmc)"},
-    {"push-relaxed", "the push hands the span over with no release (ckstack_push without sl_tsan_release)"},
+    {"push-relaxed",
+     "the push hands the span over with no release (ckstack_push without sl_tsan_release)"},
     {"pop-relaxed", "the pop takes the span with no acquire (ckstack_pop without sl_tsan_acquire)"},
 };
 
@@ -64,7 +65,8 @@ struct ckstack_model : rl::test_suite<ckstack_model, 3> {
         for (;;) {
             next[n]($).store((unsigned)h, rl::mo_relaxed);
             unsigned long long want = pack(n + 1, (unsigned)(h >> 32));
-            if (head($).compare_exchange_weak(h, want, slm::order(ck_push_cas, "push-relaxed", rl::mo_relaxed)))
+            if (head($).compare_exchange_weak(
+                    h, want, slm::order(ck_push_cas, "push-relaxed", rl::mo_relaxed)))
                 return;
         }
     }
@@ -72,13 +74,15 @@ struct ckstack_model : rl::test_suite<ckstack_model, 3> {
     // ckstack.c:ckstack_pop (ck_stack_trypop_mpmc in a loop); -1 when empty
     int pop() {
         for (;;) {
-            unsigned long long h = head($).load(slm::order(ck_pop_load, "pop-relaxed", rl::mo_relaxed));
+            unsigned long long h =
+                head($).load(slm::order(ck_pop_load, "pop-relaxed", rl::mo_relaxed));
             unsigned top = (unsigned)h;
             if (!top)
                 return -1;
             unsigned nx = next[top - 1]($).load(rl::mo_relaxed);
             unsigned gen = (unsigned)(h >> 32) + (slm::is("no-generation") ? 0 : 1);
-            if (head($).compare_exchange_weak(h, pack(nx, gen), slm::order(ck_pop_cas, "pop-relaxed", rl::mo_relaxed))) {
+            if (head($).compare_exchange_weak(
+                    h, pack(nx, gen), slm::order(ck_pop_cas, "pop-relaxed", rl::mo_relaxed))) {
                 unsigned n = top - 1;
                 // ckstack.c:ckstack_cache_span: claim AVAILABLE -> TRANSIT
                 unsigned want = AVAILABLE;
@@ -117,7 +121,8 @@ struct ckstack_model : rl::test_suite<ckstack_model, 3> {
 
     void after() {
         unsigned seen = 0, n = 0;
-        for (unsigned top = (unsigned)head($).load(rl::mo_relaxed); top; top = next[top - 1]($).load(rl::mo_relaxed)) {
+        for (unsigned top = (unsigned)head($).load(rl::mo_relaxed); top;
+             top = next[top - 1]($).load(rl::mo_relaxed)) {
             RL_ASSERT(n++ < NODES && !(seen & (1u << (top - 1))));
             seen |= 1u << (top - 1);
             RL_ASSERT(held[top - 1]($).load(rl::mo_relaxed) == 0);

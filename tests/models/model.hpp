@@ -91,12 +91,14 @@ inline bool run_one(const scenario &s, unsigned long iters, std::string *why) {
                        line.find("DATA RACE") != std::string::npos ||
                        line.find("data race") != std::string::npos ||
                        line.find("livelock") != std::string::npos ||
-                       line.find("deadlock") != std::string::npos ||
-                       line.find("iteration:") == 0;
-            if (key && verdict.size() < 300 && verdict.find(line.substr(line.find(':') + 1)) == std::string::npos)
+                       line.find("deadlock") != std::string::npos || line.find("iteration:") == 0;
+            if (key && verdict.size() < 300 &&
+                verdict.find(line.substr(line.find(':') + 1)) == std::string::npos)
                 verdict += (verdict.empty() ? "" : "; ") + line;
         }
-        *why = verdict.empty() ? "failed (no verdict line; SL_MODEL_VERBOSE=1 shows Relacy's output)" : verdict;
+        *why = verdict.empty()
+                   ? "failed (no verdict line; SL_MODEL_VERBOSE=1 shows Relacy's output)"
+                   : verdict;
     }
     unlink(path);
     return ok;
@@ -186,7 +188,8 @@ inline int main(int argc, char **argv, const char *model, const std::vector<scen
 } // namespace slm
 
 // Site declarations (read by tests/models/check-sites; see the top of this file).
-#define SL_SITE(name, file, order) [[maybe_unused]] static const rl::memory_order site_##name = order
-#define SL_STEP(name, file, call)  [[maybe_unused]] static const char *const step_##name = call
+#define SL_SITE(name, file, order)                                                                 \
+    [[maybe_unused]] static const rl::memory_order site_##name = order
+#define SL_STEP(name, file, call) [[maybe_unused]] static const char *const step_##name = call
 
 #endif

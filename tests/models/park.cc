@@ -31,8 +31,10 @@ static const std::vector<slm::mutant> mutants = {
     {"free-or-acq-rel", "free_remote ORs its bit with acq_rel instead of seq_cst"},
     {"free-load-acquire", "free_remote reads the state with acquire instead of seq_cst"},
     {"unpark-cas-as-store", "note_free_remote takes PARKED -> TRANSIT by load and store, not CAS"},
-    {"no-unpark-recheck", "note_free_remote makes the span available without checking frees are pending"},
-    {"no-repark-recheck", "note_free_remote parks again and does not look for frees after the store"},
+    {"no-unpark-recheck",
+     "note_free_remote makes the span available without checking frees are pending"},
+    {"no-repark-recheck",
+     "note_free_remote parks again and does not look for frees after the store"},
 };
 
 enum { CACHED = 1, AVAILABLE = 2, PARKED = 3, TRANSIT = 4 };
@@ -89,8 +91,9 @@ struct park_model : rl::test_suite<park_model, 3> {
     // central.c:uncache of a full span
     void park() {
         parks($).fetch_add(1, rl::mo_relaxed);
-        state($).store(PARKED, slm::order(slm::is("park-store-release") ? rl::mo_release : site_park_store,
-                                          "park-store-relaxed", rl::mo_relaxed));
+        state($).store(PARKED,
+                       slm::order(slm::is("park-store-release") ? rl::mo_release : site_park_store,
+                                  "park-store-relaxed", rl::mo_relaxed));
         if (!slm::is("no-owner-recheck") && ready())
             note_free_remote();
     }
@@ -98,9 +101,11 @@ struct park_model : rl::test_suite<park_model, 3> {
     // malloc.c:free_remote (sl_span_unpark_pct == 0)
     void free_remote(unsigned idx) {
         unsigned bit = 1u << idx;
-        unsigned old = xfree($).fetch_or(bit, slm::order(site_free_or, "free-or-acq-rel", rl::mo_acq_rel));
+        unsigned old =
+            xfree($).fetch_or(bit, slm::order(site_free_or, "free-or-acq-rel", rl::mo_acq_rel));
         RL_ASSERT(!(old & bit));
-        if (state($).load(slm::order(site_free_state_load, "free-load-acquire", rl::mo_acquire)) == PARKED)
+        if (state($).load(slm::order(site_free_state_load, "free-load-acquire", rl::mo_acquire)) ==
+            PARKED)
             note_free_remote();
     }
 

@@ -20,7 +20,8 @@ SL_SITE(head_assign, "variants/rcu.c", rl::mo_release);
 SL_SITE(head_deref, "variants/rcu.c", rl::mo_consume);
 
 static const std::vector<slm::mutant> mutants = {
-    {"publish-relaxed", "publish_locked stores AVAILABLE relaxed (a revived span is claimed before its giver's writes)"},
+    {"publish-relaxed", "publish_locked stores AVAILABLE relaxed (a revived span is claimed before "
+                        "its giver's writes)"},
     {"claim-relaxed", "try_claim's CAS is relaxed"},
     {"claim-load-store", "try_claim takes the span by load and store, not CAS"},
 };
@@ -49,7 +50,8 @@ struct rcu_model : rl::test_suite<rcu_model, 3> {
 
     // rcu.c:publish_locked
     void publish(unsigned s) {
-        state[s - 1]($).store(AVAILABLE, slm::order(site_publish_store, "publish-relaxed", rl::mo_relaxed));
+        state[s - 1]($).store(AVAILABLE,
+                              slm::order(site_publish_store, "publish-relaxed", rl::mo_relaxed));
     }
 
     // rcu.c:try_claim
@@ -61,12 +63,14 @@ struct rcu_model : rl::test_suite<rcu_model, 3> {
             state[s - 1]($).store(TRANSIT, rl::mo_release);
             return true;
         }
-        return state[s - 1]($).compare_exchange_strong(st, TRANSIT, slm::order(site_claim_cas, "claim-relaxed", rl::mo_relaxed));
+        return state[s - 1]($).compare_exchange_strong(
+            st, TRANSIT, slm::order(site_claim_cas, "claim-relaxed", rl::mo_relaxed));
     }
 
     // rcu.c:claim_rcu (the read-side walk)
     unsigned claim() {
-        for (unsigned s = head($).load(site_head_deref); s; s = next[s - 1]($).load(rl::mo_consume)) {
+        for (unsigned s = head($).load(site_head_deref); s;
+             s = next[s - 1]($).load(rl::mo_consume)) {
             if (state[s - 1]($).load(rl::mo_relaxed) != AVAILABLE)
                 continue;
             if (try_claim(s))

@@ -29,7 +29,8 @@ SL_SITE(pool_get_load, "variants/spanset.c", rl::mo_acquire);
 static const std::vector<slm::mutant> mutants = {
     {"slot-store-relaxed", "push stores the span into its slot relaxed (the TSan canary's bug)"},
     {"head-load-store", "pop takes the head position by load and store, not CAS"},
-    {"recycle-by-position", "the popper of a block's last position recycles it, not the last popper to finish"},
+    {"recycle-by-position",
+     "the popper of a block's last position recycles it, not the last popper to finish"},
     {"popped-relaxed", "the block's popped count is added relaxed"},
     {"no-slot-wait", "pop takes an unfilled slot as empty instead of waiting for its pusher"},
 };
@@ -38,12 +39,12 @@ enum { BLOCK = 2, RING = 2, NBLOCKS = 2, SPANS = 5 };
 
 template <int REUSE> struct spanset_model : rl::test_suite<spanset_model<REUSE>, 3> {
     rl::atomic<unsigned> xhead, xtail;
-    rl::atomic<unsigned> spine[RING];  // block id + 1, 0 = none
+    rl::atomic<unsigned> spine[RING]; // block id + 1, 0 = none
     rl::atomic<unsigned> xtop[NBLOCKS];
     rl::atomic<unsigned> xpopped[NBLOCKS];
     rl::atomic<unsigned> xpool_next[NBLOCKS];
     rl::atomic<unsigned> slots[NBLOCKS][BLOCK]; // span + 1, 0 = empty
-    rl::atomic<unsigned long long> xpool_head; // tag << 32 | id + 1
+    rl::atomic<unsigned long long> xpool_head;  // tag << 32 | id + 1
     rl::mutex spine_lock;
     rl::var<int> payload[SPANS];
     rl::atomic<int> popped_span[SPANS];
@@ -72,7 +73,8 @@ template <int REUSE> struct spanset_model : rl::test_suite<spanset_model<REUSE>,
         unsigned long long h = xpool_head($).load(rl::mo_relaxed);
         do
             xpool_next[b]($).store((unsigned)h, rl::mo_relaxed);
-        while (!xpool_head($).compare_exchange_weak(h, ((h >> 32) + 1) << 32 | (b + 1), site_pool_put_cas));
+        while (!xpool_head($).compare_exchange_weak(h, ((h >> 32) + 1) << 32 | (b + 1),
+                                                    site_pool_put_cas));
     }
 
     // spanset.c:pool_get (waiting where the C code would grow the pool)
@@ -85,7 +87,8 @@ template <int REUSE> struct spanset_model : rl::test_suite<spanset_model<REUSE>,
                 continue;
             }
             unsigned next = xpool_next[idp1 - 1]($).load(rl::mo_relaxed);
-            if (xpool_head($).compare_exchange_strong(h, ((h >> 32) + 1) << 32 | next, rl::mo_acq_rel))
+            if (xpool_head($).compare_exchange_strong(h, ((h >> 32) + 1) << 32 | next,
+                                                      rl::mo_acq_rel))
                 return idp1 - 1;
         }
     }
@@ -122,7 +125,8 @@ template <int REUSE> struct spanset_model : rl::test_suite<spanset_model<REUSE>,
         payload[span]($) = (int)span + 100; // the giver's writes to the span
         unsigned pos = xtail($).fetch_add(1, rl::mo_relaxed);
         unsigned b = block_for_push(pos / BLOCK);
-        slots[b][pos % BLOCK]($).store(span + 1, slm::order(site_slot_store, "slot-store-relaxed", rl::mo_relaxed));
+        slots[b][pos % BLOCK]($).store(
+            span + 1, slm::order(site_slot_store, "slot-store-relaxed", rl::mo_relaxed));
     }
 
     // spanset.c:ss_pop; -1 when the set looks empty
@@ -157,7 +161,10 @@ template <int REUSE> struct spanset_model : rl::test_suite<spanset_model<REUSE>,
         slots[b][h % BLOCK]($).store(0, rl::mo_relaxed);
         bool last = slm::is("recycle-by-position")
                         ? h % BLOCK == BLOCK - 1
-                        : xpopped[b]($).fetch_add(1, slm::order(site_popped_add, "popped-relaxed", rl::mo_relaxed)) + 1 == BLOCK;
+                        : xpopped[b]($).fetch_add(
+                              1, slm::order(site_popped_add, "popped-relaxed", rl::mo_relaxed)) +
+                                  1 ==
+                              BLOCK;
         if (last) {
             xpopped[b]($).store(0, rl::mo_relaxed);
             spine[(h / BLOCK) % RING]($).store(0, rl::mo_release);
@@ -208,7 +215,8 @@ template <int REUSE> struct spanset_model : rl::test_suite<spanset_model<REUSE>,
 };
 
 int main(int argc, char **argv) {
-    return slm::main(argc, argv, "spanset", {{"two-pushers-two-poppers", slm::simulate<spanset_model<0>>},
+    return slm::main(argc, argv, "spanset",
+                     {{"two-pushers-two-poppers", slm::simulate<spanset_model<0>>},
                       {"one-pusher-block-reuse", slm::simulate<spanset_model<1>>}},
                      mutants);
 }

@@ -39,7 +39,8 @@ struct sweep_model : rl::test_suite<sweep_model, 3> {
             remote = xfree($).load(rl::mo_acquire);
             xfree($).store(0, rl::mo_relaxed);
         } else {
-            remote = xfree($).exchange(0, slm::order(site_sweep_xchg, "sweep-xchg-relaxed", rl::mo_relaxed));
+            remote = xfree($).exchange(
+                0, slm::order(site_sweep_xchg, "sweep-xchg-relaxed", rl::mo_relaxed));
         }
         RL_ASSERT(!(remote & swept)); // a slot freed once is swept once
         swept |= remote;
@@ -55,7 +56,8 @@ struct sweep_model : rl::test_suite<sweep_model, 3> {
         } else {
             obj[idx]($) = (int)idx; // the freer's last use of its object
             unsigned bit = 1u << idx;
-            unsigned old = xfree($).fetch_or(bit, slm::order(site_free_or, "free-or-relaxed", rl::mo_relaxed));
+            unsigned old =
+                xfree($).fetch_or(bit, slm::order(site_free_or, "free-or-relaxed", rl::mo_relaxed));
             RL_ASSERT(!(old & bit));
         }
     }

@@ -47,8 +47,9 @@ struct tiny_model : rl::test_suite<tiny_model, 3> {
             old = word($).load(rl::mo_acquire);
             word($).store(PLACED << PLACED_SHIFT, rl::mo_release);
         } else {
-            old = word($).fetch_or(PLACED << PLACED_SHIFT,
-                                   slm::order(site_release_or, "release-or-relaxed", rl::mo_relaxed));
+            old =
+                word($).fetch_or(PLACED << PLACED_SHIFT,
+                                 slm::order(site_release_or, "release-or-relaxed", rl::mo_relaxed));
         }
         unsigned freed = old & FREED_MASK;
         RL_ASSERT(!(freed & ~PLACED));
@@ -59,12 +60,14 @@ struct tiny_model : rl::test_suite<tiny_model, 3> {
     // tiny.c:sl_tiny_free
     void tiny_free(unsigned off) {
         unsigned bit = 1u << off;
-        unsigned old = word($).fetch_or(bit, slm::order(site_free_or, "free-or-relaxed", rl::mo_relaxed));
+        unsigned old =
+            word($).fetch_or(bit, slm::order(site_free_or, "free-or-relaxed", rl::mo_relaxed));
         RL_ASSERT(!(old & bit));
         unsigned placed = old >> PLACED_SHIFT;
         if (placed) {
             RL_ASSERT(placed & bit);
-            unsigned freed = slm::is("free-compare-old") ? old & FREED_MASK : (old | bit) & FREED_MASK;
+            unsigned freed =
+                slm::is("free-compare-old") ? old & FREED_MASK : (old | bit) & FREED_MASK;
             if (freed == placed)
                 free_slot();
         }

@@ -2,6 +2,7 @@
  *   check api       C and glibc semantics: alignment, zeroing, realloc, errno, aligned forms
  *   check threads   thousands of short threads (with remote frees) keep RSS flat
  *   check <bad>     a bad or double free, which must abort with one line naming the pointer
+ * Under spanlab, `api` ends with a leak check (nothing on stdout): see check_leaks.
  * Every line on stdout is the same under glibc and spanlab, so the driver compares them.
  */
 #include <dlfcn.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "spanlab.h" /* struct sl_stats only: the functions are looked up with dlsym */
 
 static int failures;
 
@@ -396,6 +399,70 @@ static int bad_free(const char *mode, long *stack_word) {
     return 0;
 }
 
+/* A silent workload that frees everything it allocates: small objects of many classes,
+ * half of them freed by another thread, a few large ones. */
+#define LEAK_THREADS 4
+#define LEAK_OBJS    4000
+static void *leak_objs[LEAK_THREADS][LEAK_OBJS];
+
+static void *leak_make(void *arg) {
+    void **v = arg;
+    for (unsigned i = 0; i < LEAK_OBJS; i++) {
+        size_t n = i % 97 == 0 ? 40000 + i : 1 + (i * 37) % 3000;
+        v[i] = malloc(n);
+        CHECK(v[i] != NULL, "malloc(%zu)", n);
+        memset(v[i], (int)i, n < 64 ? n : 64);
+    }
+    for (unsigned i = 0; i < LEAK_OBJS; i += 2) { /* the even ones here, the odd ones remote */
+        free(v[i]);
+        v[i] = NULL;
+    }
+    return NULL;
+}
+
+static void *leak_free(void *arg) {
+    void **v = arg;
+    for (unsigned i = 0; i < LEAK_OBJS; i++)
+        free(v[i]);
+    return NULL;
+}
+
+/* Under spanlab (sl_stats is found): the heap after the workload, with every thread's cache
+ * flushed and free memory scavenged, must be what it was before: as many small and large
+ * spans and pages in use. A span left over holds an object the allocator lost. */
+static void check_leaks(void) {
+    void (*stats)(struct sl_stats *);
+    void (*scavenge)(void), (*thread_exit)(void);
+    *(void **)&stats = dlsym(RTLD_DEFAULT, "sl_stats");
+    *(void **)&scavenge = dlsym(RTLD_DEFAULT, "sl_scavenge");
+    *(void **)&thread_exit = dlsym(RTLD_DEFAULT, "sl_thread_exit");
+    if (!stats || !scavenge || !thread_exit)
+        return; /* not under spanlab */
+    struct sl_stats a, b;
+    thread_exit();
+    scavenge();
+    stats(&a);
+    pthread_t t[LEAK_THREADS];
+    for (unsigned k = 0; k < LEAK_THREADS; k++)
+        pthread_create(&t[k], NULL, leak_make, leak_objs[k]);
+    for (unsigned k = 0; k < LEAK_THREADS; k++)
+        pthread_join(t[k], NULL);
+    for (unsigned k = 0; k < LEAK_THREADS; k++) /* another thread frees each one's odd half */
+        pthread_create(&t[k], NULL, leak_free, leak_objs[(k + 1) % LEAK_THREADS]);
+    for (unsigned k = 0; k < LEAK_THREADS; k++)
+        pthread_join(t[k], NULL);
+    thread_exit();
+    scavenge();
+    stats(&b);
+    CHECK(b.spans_small <= a.spans_small && b.spans_large <= a.spans_large &&
+              b.heap_inuse <= a.heap_inuse,
+          "after a workload that freed everything: %zu small spans (%zu before), %zu large (%zu), "
+          "%zu bytes in use (%zu)",
+          b.spans_small, a.spans_small, b.spans_large, a.spans_large, b.heap_inuse, a.heap_inuse);
+    fprintf(stderr, "leaks: %zu small spans, %zu large, %zu KiB in use before and after\n",
+            b.spans_small, b.spans_large, b.heap_inuse >> 10);
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "api";
     if (strcmp(mode, "api") == 0) {
@@ -405,6 +472,7 @@ int main(int argc, char **argv) {
         check_aligned();
         check_cross_thread();
         check_identity();
+        check_leaks();
         return failures != 0;
     }
     if (strcmp(mode, "threads") == 0)

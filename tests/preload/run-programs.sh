@@ -195,6 +195,7 @@ for v in "${variants[@]}"; do
     fi
     printf 'preload: %-7s %-10s without %7ss  with %7ss  %s\n' "$job" "$v" "$base_secs" "$secs" "$verdict"
     [ "$job" = check ] && sed -n 's/^threads: /preload: check   '"$v"' thread churn: /p' "$tmp/$v.err"
+    [ "$job" = check ] && sed -n 's/^leaks: /preload: check   '"$v"' leak check: /p' "$tmp/$v.err"
     if [ "$verdict" != ok ]; then
         fail=1
         diff "$tmp/baseline.out" "$tmp/$v.out" | head -n 20
