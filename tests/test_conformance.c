@@ -799,6 +799,11 @@ static struct obj obj_new(uint64_t *rng) {
               align, n, o.p);
         break;
     }
+    case 2: /* pointer-free: under 16 bytes a tiny object sharing a block */
+        o.n = n = 1 + (r >> 24) % 24;
+        o.p = sl_malloc_noscan(n);
+        CHECK(o.p != NULL, "malloc_noscan(%zu)", n);
+        break;
     default:
         o.p = sl_malloc(n);
         CHECK(o.p != NULL, "malloc(%zu)", n);
