@@ -178,7 +178,10 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
          * least one of us sees the other; the PARKED -> TRANSIT CAS picks one winner.
          * pairs with malloc.c:free_remote */
         sl_counter_bump(spc, SL_CTR_PARKS);
+        /* model park.cc:park_store */
         sl_store_seqcst(&s->xstate, SL_SPAN_PARKED);
+        /* The re-check: a free that saw the state before our store relies on us.
+         * model park.cc:owner_recheck */
         if (sl_span_unpark_ready(s))
             sl_central_note_free_remote(s);
         return;
@@ -200,11 +203,12 @@ void sl_central_uncache(sl_span_t *s, uintptr_t owner) {
 void sl_central_note_free_remote(sl_span_t *s) {
     for (;;) {
         uint32_t parked = SL_SPAN_PARKED;
+        /* One winner among the freers and the owner. model park.cc:unpark_cas */
         if (!sl_cas_seqcst(&s->xstate, &parked, SL_SPAN_TRANSIT))
             return; /* not parked, or another freer won */
         /* The state word can be ABA: our bit may have been swept in an earlier episode
          * and the span parked again since, full. Only a span with enough pending frees
-         * may become available. */
+         * may become available. model park.cc:unpark_recheck */
         if (sl_span_unpark_ready(s)) {
             sl_counter_bump(s->spanclass, SL_CTR_PUT_AVAILABLE);
             sl_central_push(0, s);
@@ -212,8 +216,9 @@ void sl_central_note_free_remote(sl_span_t *s) {
         }
         /* Park it again, with the same store-then-look as uncache: a free that lands
          * while we held it sees TRANSIT and relies on us to see its bit.
-         * pairs with malloc.c:free_remote */
+         * pairs with malloc.c:free_remote. model park.cc:repark_store */
         sl_store_seqcst(&s->xstate, SL_SPAN_PARKED);
+        /* model park.cc:repark_recheck */
         if (!sl_span_unpark_ready(s))
             return;
     }

@@ -86,7 +86,8 @@ static sl_span_t *ckstack_take(struct ckstack_central *c) {
     }
     sl_span_t *s = ckstack_span(e);
     /* The stack's CAS orders us after the pusher, but TSan cannot see it.
-     * pairs with ckstack.c:ckstack_put (sl_tsan_release before the push) */
+     * pairs with ckstack.c:ckstack_put (sl_tsan_release before the push).
+     * model ckstack.cc:pop_acquire */
     sl_tsan_acquire(s);
     return s;
 }
@@ -94,7 +95,8 @@ static sl_span_t *ckstack_take(struct ckstack_central *c) {
 static void ckstack_put(struct ckstack_central *c, sl_span_t *s, bool annotate) {
     s->vlink[1] = c; /* read back in ckstack_pop */
     /* Everything the previous owner wrote happens before the next popper's reads.
-     * pairs with ckstack.c:ckstack_take (sl_tsan_acquire after the pop) */
+     * pairs with ckstack.c:ckstack_take (sl_tsan_acquire after the pop).
+     * model ckstack.cc:push_release */
     if (annotate)
         sl_tsan_release(s);
     sl_count(&c->xavail);
@@ -116,6 +118,7 @@ static sl_span_t *ckstack_pop(sl_spanset_t *set) {
     /* Claim it. Only a span handed out twice (a lost ABA defence) can fail here.
      * pairs with ckstack.c:ckstack_push (release store of AVAILABLE) */
     uint32_t want = SL_SPAN_AVAILABLE;
+    /* model ckstack.cc:claim_cas */
     if (!sl_cas_acq_rel(&s->xstate, &want, SL_SPAN_TRANSIT))
         sl_fatal("ckstack: popped span %p in state %u, not AVAILABLE (popped twice?)", (void *)s,
                  (unsigned)want);
@@ -125,7 +128,8 @@ static sl_span_t *ckstack_pop(sl_spanset_t *set) {
 static int ckstack_push(sl_spanset_t *set, sl_span_t *s) {
     /* AVAILABLE before the span is reachable.
      * pairs with ckstack.c:ckstack_pop (the claiming CAS) and
-     * central.c:sl_central_note_free_remote (acquire load of xstate) */
+     * central.c:sl_central_note_free_remote (acquire load of xstate).
+     * model ckstack.cc:insert_store */
     sl_store_release(&s->xstate, SL_SPAN_AVAILABLE);
 #ifdef SL_TSAN_CANARY
     ckstack_put(ckstack_set(set), s, false); /* CANARY: the hand-off annotation left out */

@@ -198,7 +198,7 @@ static void rcu_thread_detach(void) {
 static void publish_locked(struct rcu_set *c, sl_span_t *s) {
     sl_faa_relaxed(&c->xavail, 1);
     /* Release: the giver's writes to the span (its sweep, the mheap's init) are visible to
-     * the reader that claims it. pairs with rcu.c:try_claim */
+     * the reader that claims it. pairs with rcu.c:try_claim. model rcu.cc:publish_store */
     sl_store_release(&s->xstate, SL_SPAN_AVAILABLE);
 }
 
@@ -213,7 +213,8 @@ static void link_head_locked(struct rcu_set *c, sl_span_t *s) {
     c->nlinked++;
     publish_locked(c, s);
     /* Release (cmm_wmb + store): a reader that finds s through head sees its next link and
-     * its AVAILABLE state. pairs with rcu.c:claim_rcu (rcu_dereference) */
+     * its AVAILABLE state. pairs with rcu.c:claim_rcu (rcu_dereference).
+     * model rcu.cc:head_assign */
     rcu_assign_pointer(c->head, s);
 }
 
@@ -348,8 +349,8 @@ static bool try_claim(struct rcu_set *c, sl_span_t *s) {
     uint32_t st = sl_load_relaxed(&s->xstate);
     if (st != SL_SPAN_AVAILABLE)
         return false;
-    /* Acquire: we see what the giver wrote before publishing. pairs with
-     * rcu.c:publish_locked */
+    /* Acquire: we see what the giver wrote before publishing; one claimer wins.
+     * pairs with rcu.c:publish_locked. model rcu.cc:claim_cas */
     if (sl_cas_acq_rel(&s->xstate, &st, SL_SPAN_TRANSIT)) {
         sl_fas_relaxed(&c->xavail, 1);
         return true;
@@ -363,7 +364,7 @@ static sl_span_t *claim_rcu(struct rcu_set *c, unsigned *dead, bool *raced) {
     sl_span_t *got = NULL;
     urcu_memb_read_lock();
     /* rcu_dereference: consume/acquire. pairs with rcu.c:link_head_locked and
-     * unlink_locked (rcu_assign_pointer) */
+     * unlink_locked (rcu_assign_pointer). model rcu.cc:head_deref */
     for (sl_span_t *s = rcu_dereference(c->head); s; s = rcu_dereference(s->vlink[RCU_NEXT])) {
         uint32_t st = sl_load_relaxed(&s->xstate);
         if (st != SL_SPAN_AVAILABLE) {

@@ -120,7 +120,7 @@ static void pool_put(ss_block_t *b) {
     do
         sl_store_relaxed(&b->xpool_next, (uint32_t)h);
     /* Release: the block's reset (popped = 0, all slots NULL, xpool_next) is visible to the
-     * thread that takes it. pairs with spanset.c:pool_get */
+     * thread that takes it. pairs with spanset.c:pool_get. model spanset.cc:pool_put_cas */
     while (!sl_casw_acq_rel(&xpool_head, &h, pool_tagged(h, b->id + 1)));
 }
 
@@ -145,7 +145,7 @@ static ss_block_t *pool_grow_locked(void) {
 
 static ss_block_t *pool_get(struct ss_set *set) {
     for (;;) {
-        /* Acquire: pairs with spanset.c:pool_put */
+        /* Acquire: pairs with spanset.c:pool_put. model spanset.cc:pool_get_load */
         uint64_t h = sl_load_acquire(&xpool_head);
         uint32_t idp1 = (uint32_t)h;
         if (!idp1) {
@@ -254,7 +254,8 @@ static ss_block_t *block_for_push(struct ss_set *set, uint64_t top) {
             }
             sl_store_relaxed(&b->xtop, top);
             /* Release: xtop and the all-NULL slots are visible to whoever finds the block
-             * here. pairs with spanset.c:block_for_push (fast path) and ss_pop */
+             * here. pairs with spanset.c:block_for_push (fast path) and ss_pop.
+             * model spanset.cc:spine_install */
             sl_store_release(&spine[top % SS_RING], b);
             break;
         }
@@ -282,7 +283,7 @@ static int ss_push(struct ss_set *set, sl_span_t *s) {
     *(sl_span_t **)&b->xslots[pos % SS_BLOCK_ENTRIES] = s;
 #else
     /* Release: the span (its state AVAILABLE, the giver's sweep) is visible to the popper.
-     * pairs with spanset.c:ss_pop */
+     * pairs with spanset.c:ss_pop. model spanset.cc:slot_store */
     sl_store_release(&b->xslots[pos % SS_BLOCK_ENTRIES], s);
 #endif
     return 0;
@@ -305,12 +306,13 @@ static sl_span_t *ss_pop(struct ss_set *set) {
             if (h >= t)
                 return NULL;
             uint64_t top = h / SS_BLOCK_ENTRIES;
-            /* Acquire: pairs with spanset.c:block_for_push (release store of the entry). */
+            /* Acquire: pairs with spanset.c:block_for_push (release store of the entry).
+             * model spanset.cc:spine_load */
             b = sl_load_acquire(&spine[top % SS_RING]);
             if (!b || sl_load_relaxed(&b->xtop) != top)
                 return NULL; /* a pusher is still installing the head's block (as in Go) */
             /* acq_rel: head positions are handed out once; the block cannot be recycled
-             * while position h is unpopped, so b stays valid. */
+             * while position h is unpopped, so b stays valid. model spanset.cc:head_cas */
             if (sl_cas_acq_rel(&set->xhead, &h, h + 1))
                 break;
             sl_count(&set->xcas_retries); /* h reloaded by the failed CAS */
@@ -318,7 +320,8 @@ static sl_span_t *ss_pop(struct ss_set *set) {
         _Atomic(sl_span_t *) *slot = &b->xslots[h % SS_BLOCK_ENTRIES];
         sl_span_t *s;
         unsigned spins = 0;
-        /* Acquire: pairs with spanset.c:ss_push. NULL: claimed, not yet stored: wait. */
+        /* Acquire: pairs with spanset.c:ss_push. NULL: claimed, not yet stored: wait.
+         * model spanset.cc:slot_load */
         while (!(s = sl_load_acquire(slot))) {
             if (++spins % SS_SPIN_YIELD == 0)
                 sched_yield();
@@ -327,7 +330,8 @@ static sl_span_t *ss_pop(struct ss_set *set) {
         }
         sl_store_relaxed(slot, NULL);
         /* acq_rel: the last popper sees every other popper's slot clearing before it
-         * recycles the block. pairs with itself in other poppers */
+         * recycles the block (not the popper of its last position: Go's fix 39380e8e01).
+         * pairs with itself in other poppers. model spanset.cc:popped_add */
         if (sl_faa_acq_rel(&b->xpopped, 1) + 1 == SS_BLOCK_ENTRIES) {
             uint64_t top = h / SS_BLOCK_ENTRIES;
             sl_store_relaxed(&b->xpopped, 0);
