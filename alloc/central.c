@@ -27,6 +27,11 @@ typedef struct mcentral {
 } mcentral_t;
 
 const sl_central_ops_t *sl_central_active;
+#ifdef SL_TSAN_CANARY
+const bool sl_central_canary_build = true;
+#else
+const bool sl_central_canary_build = false;
+#endif
 static mcentral_t mcentrals[SL_NUM_SPAN_CLASSES];
 static unsigned central_nsets;
 

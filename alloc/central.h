@@ -77,13 +77,19 @@ typedef struct sl_central_ops {
     void (*atfork_parent)(void);
     void (*atfork_child)(void);
 
-    /* Test-only (builds with -DSL_TSAN_CANARY, else NULL): touch the state whose
-     * synchronization the canary build removed, with no synchronization at all. */
+    /* Test-only observer for the TSan canary driver (tests/tsan/canary.c), in every build:
+     * touch the state whose synchronization the canary build (-DSL_TSAN_CANARY) removes,
+     * *with* the variant's own synchronization, so that in the control build (no planted
+     * bug) it races with nothing and in the canary build only the planted removal can
+     * race. The planted line carries the comment `CANARY site`; TSan must report there. */
     void (*canary_touch)(sl_spanset_t *set);
 } sl_central_ops_t;
 
 /* The active variant (chosen once by sl_init or $SPANLAB_CENTRAL). */
 extern const sl_central_ops_t *sl_central_active;
+
+/* True in a -DSL_TSAN_CANARY build: each variant has one synchronization removed. */
+extern const bool sl_central_canary_build;
 
 /* Start-up (init.c): nsets instances of the active variant per span class. 0 or -errno. */
 int sl_central_init(const sl_central_ops_t *ops, unsigned nsets);

@@ -19,8 +19,9 @@
  * TSan: ck_stack is inline asm TSan cannot see; ckstack_ops.c is built with
  * -fno-sanitize=thread and this file annotates each hand-off: sl_tsan_release(span)
  * before push, sl_tsan_acquire(span) after pop. Clean with no suppressions.
- * Canary (-DSL_TSAN_CANARY): push skips its sl_tsan_release, and canary_touch reads the
- * head span's vlink[1] stamp with no synchronization.
+ * Canary (-DSL_TSAN_CANARY): push skips its sl_tsan_release; what it orders is the
+ * vlink[1] stamp, written after the release store of AVAILABLE and read before the
+ * claiming CAS (the two CANARY sites). canary_touch pops a span and pushes it back.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -93,7 +94,7 @@ static sl_span_t *ckstack_take(struct ckstack_central *c) {
 }
 
 static void ckstack_put(struct ckstack_central *c, sl_span_t *s, bool annotate) {
-    s->vlink[1] = c; /* read back in ckstack_pop */
+    s->vlink[1] = c; /* read back in ckstack_pop; CANARY site */
     /* Everything the previous owner wrote happens before the next popper's reads.
      * pairs with ckstack.c:ckstack_take (sl_tsan_acquire after the pop).
      * model ckstack.cc:push_release */
@@ -112,7 +113,7 @@ static sl_span_t *ckstack_pop(sl_spanset_t *set) {
     if (s == NULL)
         return NULL;
     sl_fas_relaxed(&c->xavail, 1);
-    if (s->vlink[1] != (void *)c)
+    if (s->vlink[1] != (void *)c) /* CANARY site */
         sl_fatal("ckstack: span %p popped from set %p was pushed elsewhere (%p)", (void *)s,
                  (void *)c, s->vlink[1]);
     /* Claim it. Only a span handed out twice (a lost ABA defence) can fail here.
@@ -147,17 +148,12 @@ static void ckstack_stats(sl_spanset_t *set, struct sl_central_counters *out) {
     out->cas_retries += sl_load_relaxed(&ckstack_set(set)->xcas_retries);
 }
 
-#ifdef SL_TSAN_CANARY
-/* Observer for the TSan canary: reads the stamp of the span at the head with no
- * synchronization, racing with the plain stamp store in ckstack_put. */
+/* Observer: one more popper and pusher, through the annotated hand-off. */
 static void ckstack_canary_touch(sl_spanset_t *set) {
-    ck_stack_entry_t *e = sl_ckstack_ops_peek(&ckstack_set(set)->stack);
-    if (e != NULL) {
-        void *volatile *p = &ckstack_span(e)->vlink[1];
-        (void)*p;
-    }
+    sl_span_t *s = ckstack_pop(set);
+    if (s != NULL)
+        ckstack_push(set, s);
 }
-#endif
 
 const sl_central_ops_t sl_central_ckstack = {
     .name = "ckstack",
@@ -174,9 +170,5 @@ const sl_central_ops_t sl_central_ckstack = {
     .atfork_prepare = NULL,
     .atfork_parent = NULL,
     .atfork_child = NULL,
-#ifdef SL_TSAN_CANARY
     .canary_touch = ckstack_canary_touch,
-#else
-    .canary_touch = NULL,
-#endif
 };

@@ -18,6 +18,8 @@ bool sl_ckstack_ops_trypush(ck_stack_t *st, ck_stack_entry_t *e) {
 }
 
 int sl_ckstack_ops_trypop(ck_stack_t *st, ck_stack_entry_t **out) {
+    /* The MPMC pop: a CAS on {head, generation + 1}; never _upmc (ABA).
+     * model ckstack.cc:pop_generation */
     if (ck_stack_trypop_mpmc(st, out))
         return 1;
     return ck_pr_load_ptr(&st->head) == NULL ? 0 : -1;

@@ -6,8 +6,8 @@
  * Lock order:   the set lock is a leaf: nothing is called while it is held (the mheap is
  *               never entered from a variant), so mutex -> heap never nests.
  * TSan:         clean with no suppression at all.
- * Canary:       -DSL_TSAN_CANARY: count reads the list length without the lock, and
- *               canary_touch reads it the same way.
+ * Canary:       -DSL_TSAN_CANARY: count reads the list length without the lock (the
+ *               CANARY site); canary_touch reads it under the lock.
  * Links used:   span->next / span->prev while AVAILABLE.
  */
 #include <errno.h>
@@ -83,7 +83,7 @@ static sl_span_t *mutex_pop(sl_spanset_t *set) {
 static uint64_t mutex_count(sl_spanset_t *set) {
     struct mutex_set *m = mset(set);
 #ifdef SL_TSAN_CANARY
-    return m->navailable; /* Canary: the one synchronization removed. */
+    return m->navailable; /* CANARY site: the one synchronization removed */
 #else
     pthread_mutex_lock(&m->lock);
     uint64_t n = m->navailable;
@@ -114,14 +114,14 @@ static void mutex_atfork_child(void) {
         pthread_mutex_init(&m->lock, NULL);
 }
 
-#ifdef SL_TSAN_CANARY
-/* An observer that reads the list count with no lock while workers change it under the
- * lock: must be reported in mutex.c. */
+/* Observer: the list length under the lock (races only with the canary's read). */
 static void mutex_canary_touch(sl_spanset_t *set) {
-    volatile uint64_t seen = mset(set)->navailable;
+    struct mutex_set *m = mset(set);
+    lock_set(m);
+    volatile uint64_t seen = m->navailable;
     (void)seen;
+    pthread_mutex_unlock(&m->lock);
 }
-#endif
 
 const sl_central_ops_t sl_central_mutex = {
     .name = "mutex",
@@ -136,7 +136,5 @@ const sl_central_ops_t sl_central_mutex = {
     .atfork_prepare = mutex_atfork_prepare,
     .atfork_parent = mutex_atfork_parent,
     .atfork_child = mutex_atfork_child,
-#ifdef SL_TSAN_CANARY
     .canary_touch = mutex_canary_touch,
-#endif
 };

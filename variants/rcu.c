@@ -47,12 +47,15 @@
  *               __atomic), readers sl_tsan_release(&rcu_gp_sync) before rcu_read_unlock and
  *               the reclaimer sl_tsan_acquire(&rcu_gp_sync) after synchronize_rcu. The
  *               checked executables link liburcu statically, so
- *               `called_from_lib:liburcu-memb.so` would match nothing; none is needed: we never
- * call call_rcu or rcu_barrier (the source of the reports that suppression hid), and the library's
- * own accesses are uninstrumented, so TSan does not see them. Canary:       -DSL_TSAN_CANARY:
- * rcu_give links a FREE span without the writer lock; canary_touch reads the lock-protected nlinked
- * count with no lock. Links used:   vlink[0] list next (readers follow it), vlink[1] list prev
- * (writer only), vlink[2] limbo / reclaim batch link (writer only), vword membership.
+ *               `called_from_lib:liburcu-memb.so` would match nothing; none is needed: we
+ *               never call call_rcu or rcu_barrier (the source of the reports that
+ *               suppression hid), and the library's own accesses are uninstrumented, so TSan
+ *               does not see them.
+ * Canary:       -DSL_TSAN_CANARY: push links a FREE span without the writer lock; the
+ *               accesses of link_head_locked it leaves unlocked are the CANARY sites.
+ *               canary_touch reads the set's nlinked under the lock.
+ * Links used:   vlink[0] list next (readers follow it), vlink[1] list prev (writer only),
+ *               vlink[2] limbo / reclaim batch link (writer only), vword membership.
  *               span->next/prev are not used.
  */
 #define _LGPL_SOURCE 1
@@ -204,18 +207,18 @@ static void publish_locked(struct rcu_set *c, sl_span_t *s) {
 
 /* Link a span whose links are FREE (or were ours after a grace period) at the head. */
 static void link_head_locked(struct rcu_set *c, sl_span_t *s) {
-    sl_span_t *h = c->head;
+    sl_span_t *h = c->head; /* CANARY site */
     s->vlink[RCU_PREV] = NULL;
     rcu_assign_pointer(s->vlink[RCU_NEXT], (void *)h);
     if (h)
-        h->vlink[RCU_PREV] = s;
+        h->vlink[RCU_PREV] = s; /* CANARY site */
     sl_store_release(&s->vword, vw_make(SL_RCU_LINK_LISTED, c->id));
-    c->nlinked++;
+    c->nlinked++; /* CANARY site */
     publish_locked(c, s);
     /* Release (cmm_wmb + store): a reader that finds s through head sees its next link and
      * its AVAILABLE state. pairs with rcu.c:claim_rcu (rcu_dereference).
      * model rcu.cc:head_assign */
-    rcu_assign_pointer(c->head, s);
+    rcu_assign_pointer(c->head, s); /* CANARY site */
 }
 
 /* Unlink s (LISTED here, not available) into limbo. Its next link stays intact for readers
@@ -532,13 +535,14 @@ static void rcu_atfork_child(void) {
     sl_store_relaxed(&xlocked_mode, 1);
 }
 
-#ifdef SL_TSAN_CANARY
-/* Observer: reads the count that the canary's unlocked link writes. Must be reported. */
+/* Observer: the set's link count under the writer lock. */
 static void rcu_canary_touch(sl_spanset_t *set) {
-    volatile uint32_t n = rset(set)->nlinked;
+    struct rcu_set *c = rset(set);
+    lock_set(c);
+    volatile uint32_t n = c->nlinked;
     (void)n;
+    unlock_set(c);
 }
-#endif
 
 const sl_central_ops_t sl_central_rcu = {
     .name = "rcu",
@@ -556,9 +560,7 @@ const sl_central_ops_t sl_central_rcu = {
     .atfork_prepare = rcu_atfork_prepare,
     .atfork_parent = rcu_atfork_parent,
     .atfork_child = rcu_atfork_child,
-#ifdef SL_TSAN_CANARY
     .canary_touch = rcu_canary_touch,
-#endif
 };
 
 /* --- test hooks (rcu_test.h) ------------------------------------------------------------ */

@@ -45,7 +45,8 @@
  * TSan:         clean with no suppression and no annotation: every hand-off is a C11
  *               atomic TSan understands (slot release/acquire, block publish, pool CAS).
  * Canary:       -DSL_TSAN_CANARY: push stores the slot with a plain store instead of a
- *               release store; canary_touch reads the last pushed slot plainly.
+ *               release store (the CANARY site); canary_touch pops a span and pushes it
+ *               back.
  * Fork:         the atfork handlers hold every spine lock; a child forked while another
  *               thread was between its tail fetch-add and its slot store marks such slots
  *               as tombstones that poppers skip (that span stays with the parent's thread,
@@ -280,7 +281,7 @@ static int ss_push(struct ss_set *set, sl_span_t *s) {
     ss_block_t *b = block_for_push(set, pos / SS_BLOCK_ENTRIES);
 #ifdef SL_TSAN_CANARY
     /* Canary: the slot published with a plain store (no release). */
-    *(sl_span_t **)&b->xslots[pos % SS_BLOCK_ENTRIES] = s;
+    *(sl_span_t **)&b->xslots[pos % SS_BLOCK_ENTRIES] = s; /* CANARY site */
 #else
     /* Release: the span (its state AVAILABLE, the giver's sweep) is visible to the popper.
      * pairs with spanset.c:ss_pop. model spanset.cc:slot_store */
@@ -413,22 +414,12 @@ static void ss_atfork_child(void) {
     }
 }
 
-#ifdef SL_TSAN_CANARY
-/* Observer: reads the most recently pushed slot with a plain load. Must be reported. */
+/* Observer: one more popper and pusher, through the slots' release and acquire. */
 static void ss_canary_touch(sl_spanset_t *sset) {
-    struct ss_set *set = ss_of(sset);
-    uint64_t t = sl_load_relaxed(&set->xtail);
-    _Atomic(ss_block_t *) *spine = sl_load_acquire(&set->xspine);
-    if (!t || !spine)
-        return;
-    ss_block_t *b = sl_load_acquire(&spine[((t - 1) / SS_BLOCK_ENTRIES) % SS_RING]);
-    if (!b)
-        return;
-    sl_span_t *volatile *slot = (sl_span_t *volatile *)&b->xslots[(t - 1) % SS_BLOCK_ENTRIES];
-    sl_span_t *v = *slot;
-    (void)v;
+    sl_span_t *s = ss_pop_span(sset);
+    if (s != NULL && ss_push_span(sset, s) != 0)
+        sl_fatal("spanset: the canary observer could not push back span %p", (void *)s);
 }
-#endif
 
 const sl_central_ops_t sl_central_spanset = {
     .name = "spanset",
@@ -444,7 +435,5 @@ const sl_central_ops_t sl_central_spanset = {
     .atfork_prepare = ss_atfork_prepare,
     .atfork_parent = ss_atfork_parent,
     .atfork_child = ss_atfork_child,
-#ifdef SL_TSAN_CANARY
     .canary_touch = ss_canary_touch,
-#endif
 };

@@ -19,8 +19,8 @@
  * before the mheap lock.
  * TSan: the ticket lock is CK inline asm that TSan cannot see, so lock and unlock carry
  * __tsan_mutex_pre/post_lock and pre/post_unlock annotations (SL_HAVE_TSAN builds).
- * Canary (-DSL_TSAN_CANARY): push bumps navail after dropping the lock, and
- * canary_touch reads navail with no lock at all.
+ * Canary (-DSL_TSAN_CANARY): push bumps navail after dropping the lock (the CANARY
+ * site); canary_touch reads navail under the lock.
  */
 #include <ck_spinlock.h>
 #include <errno.h>
@@ -161,7 +161,7 @@ static int spin_push(sl_spanset_t *set, sl_span_t *s) {
 #endif
     spin_unlock(c);
 #ifdef SL_TSAN_CANARY
-    c->navail++; /* CANARY: the one update done outside the lock */
+    c->navail++; /* CANARY site: the one update done outside the lock */
 #endif
     return 0;
 }
@@ -199,14 +199,14 @@ static void spin_atfork_child(void) {
         ck_spinlock_ticket_init(&c->lock);
 }
 
-#ifdef SL_TSAN_CANARY
-/* Observer for the TSan canary: reads navail with no lock, racing with every locked
- * update in spin_push / spin_pop. */
+/* Observer: navail under the lock (races only with the canary's unlocked update). */
 static void spin_canary_touch(sl_spanset_t *set) {
-    volatile uint64_t *p = &spin_set(set)->navail;
+    struct spin_central *c = spin_set(set);
+    spin_lock(c);
+    volatile uint64_t *p = &c->navail;
     (void)*p;
+    spin_unlock(c);
 }
-#endif
 
 const sl_central_ops_t sl_central_spin = {
     .name = "spin",
@@ -223,9 +223,5 @@ const sl_central_ops_t sl_central_spin = {
     .atfork_prepare = spin_atfork_prepare,
     .atfork_parent = spin_atfork_parent,
     .atfork_child = spin_atfork_child,
-#ifdef SL_TSAN_CANARY
     .canary_touch = spin_canary_touch,
-#else
-    .canary_touch = NULL,
-#endif
 };

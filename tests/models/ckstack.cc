@@ -24,8 +24,10 @@ static const rl::memory_order ck_push_cas = rl::mo_release, ck_pop_load = rl::mo
                               ck_pop_cas = rl::mo_acquire;
 SL_STEP(push_release, "variants/ckstack.c", "sl_tsan_release");
 SL_STEP(pop_acquire, "variants/ckstack.c", "sl_tsan_acquire");
-SL_SITE(insert_store, "variants/ckstack.c", rl::mo_release);
-SL_SITE(claim_cas, "variants/ckstack.c", rl::mo_acq_rel);
+// The pop that bumps the generation (the mutant no-generation is CK's trypop_upmc).
+SL_STEP(pop_generation, "variants/ckstack_ops.c", "ck_stack_trypop_mpmc");
+SL_SITE(insert_store, "variants/ckstack.c", store, rl::mo_release);
+SL_SITE(claim_cas, "variants/ckstack.c", cas, rl::mo_acq_rel);
 
 static const std::vector<slm::mutant> mutants = {
     {"no-generation", "pop does not bump the generation (CK's ABA-unsafe pop_upmc)"},

@@ -7,10 +7,12 @@
 // Iterations of Relacy's random scheduler per scenario: $SL_MODEL_ITERS (default 200000;
 // a soak uses more). The scheduler is seeded per iteration, so a run is reproducible.
 //
-// Sites: SL_SITE(name, "file", order) declares the order the C code uses at one site, and
-// is what the model uses there. tests/models/check-sites reads these declarations and
-// checks that the C file carries the comment `model <model>.cc:<name>` right above a
-// statement with that order: code and model cannot drift apart silently.
+// Sites: SL_SITE(name, "file", op, order) declares the atomic operation the C code does at
+// one site (load, store, cas, or rmw: exchange, fetch-add/or/sub) and its memory order,
+// which is what the model uses there. tests/models/check-sites reads these declarations
+// and checks that the C file carries the comment `model <model>.cc:<name>` right above a
+// statement whose first atomic operation is that one, with that order: code and model
+// cannot drift apart silently.
 // SL_STEP(name, "file", "call") declares a protocol step (a call that must follow the
 // marker), for steps that are not an atomic operation of their own (the owner's re-check).
 #ifndef SL_MODEL_HPP

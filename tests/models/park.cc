@@ -14,15 +14,15 @@
 // never touched by two threads without ordering (rl::var).
 #include "model.hpp"
 
-SL_SITE(park_store, "alloc/central.c", rl::mo_seq_cst);
+SL_SITE(park_store, "alloc/central.c", store, rl::mo_seq_cst);
 SL_STEP(owner_recheck, "alloc/central.c", "sl_span_unpark_ready");
-SL_SITE(unpark_cas, "alloc/central.c", rl::mo_seq_cst);
+SL_SITE(unpark_cas, "alloc/central.c", cas, rl::mo_seq_cst);
 SL_STEP(unpark_recheck, "alloc/central.c", "sl_span_unpark_ready");
-SL_SITE(repark_store, "alloc/central.c", rl::mo_seq_cst);
+SL_SITE(repark_store, "alloc/central.c", store, rl::mo_seq_cst);
 SL_STEP(repark_recheck, "alloc/central.c", "sl_span_unpark_ready");
-SL_SITE(free_or, "alloc/malloc.c", rl::mo_seq_cst);
-SL_SITE(free_state_load, "alloc/malloc.c", rl::mo_seq_cst);
-SL_SITE(ready_load, "alloc/span.c", rl::mo_seq_cst);
+SL_SITE(free_or, "alloc/malloc.c", rmw, rl::mo_seq_cst);
+SL_SITE(free_state_load, "alloc/malloc.c", load, rl::mo_seq_cst);
+SL_SITE(ready_load, "alloc/span.c", load, rl::mo_seq_cst);
 
 static const std::vector<slm::mutant> mutants = {
     {"no-owner-recheck", "uncache parks a full span and does not look for frees after the store"},

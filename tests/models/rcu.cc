@@ -14,10 +14,10 @@
 // a reader inside its section to check it.
 #include "model.hpp"
 
-SL_SITE(publish_store, "variants/rcu.c", rl::mo_release);
-SL_SITE(claim_cas, "variants/rcu.c", rl::mo_acq_rel);
-SL_SITE(head_assign, "variants/rcu.c", rl::mo_release);
-SL_SITE(head_deref, "variants/rcu.c", rl::mo_consume);
+SL_SITE(publish_store, "variants/rcu.c", store, rl::mo_release);
+SL_SITE(claim_cas, "variants/rcu.c", cas, rl::mo_acq_rel);
+SL_SITE(head_assign, "variants/rcu.c", store, rl::mo_release);
+SL_SITE(head_deref, "variants/rcu.c", load, rl::mo_consume);
 
 static const std::vector<slm::mutant> mutants = {
     {"publish-relaxed", "publish_locked stores AVAILABLE relaxed (a revived span is claimed before "

@@ -17,14 +17,14 @@
 // the set ends empty.
 #include "model.hpp"
 
-SL_SITE(slot_store, "variants/spanset.c", rl::mo_release);
-SL_SITE(slot_load, "variants/spanset.c", rl::mo_acquire);
-SL_SITE(head_cas, "variants/spanset.c", rl::mo_acq_rel);
-SL_SITE(popped_add, "variants/spanset.c", rl::mo_acq_rel);
-SL_SITE(spine_install, "variants/spanset.c", rl::mo_release);
-SL_SITE(spine_load, "variants/spanset.c", rl::mo_acquire);
-SL_SITE(pool_put_cas, "variants/spanset.c", rl::mo_acq_rel);
-SL_SITE(pool_get_load, "variants/spanset.c", rl::mo_acquire);
+SL_SITE(slot_store, "variants/spanset.c", store, rl::mo_release);
+SL_SITE(slot_load, "variants/spanset.c", load, rl::mo_acquire);
+SL_SITE(head_cas, "variants/spanset.c", cas, rl::mo_acq_rel);
+SL_SITE(popped_add, "variants/spanset.c", rmw, rl::mo_acq_rel);
+SL_SITE(spine_install, "variants/spanset.c", store, rl::mo_release);
+SL_SITE(spine_load, "variants/spanset.c", load, rl::mo_acquire);
+SL_SITE(pool_put_cas, "variants/spanset.c", cas, rl::mo_acq_rel);
+SL_SITE(pool_get_load, "variants/spanset.c", load, rl::mo_acquire);
 
 static const std::vector<slm::mutant> mutants = {
     {"slot-store-relaxed", "push stores the span into its slot relaxed (the TSan canary's bug)"},

@@ -9,8 +9,8 @@
 // and none is counted twice.
 #include "model.hpp"
 
-SL_SITE(free_or, "alloc/malloc.c", rl::mo_seq_cst);
-SL_SITE(sweep_xchg, "alloc/span.c", rl::mo_acq_rel);
+SL_SITE(free_or, "alloc/malloc.c", rmw, rl::mo_seq_cst);
+SL_SITE(sweep_xchg, "alloc/span.c", rmw, rl::mo_acq_rel);
 
 static const std::vector<slm::mutant> mutants = {
     {"sweep-xchg-relaxed", "the sweep takes the remote-free bitmap with a relaxed exchange"},

@@ -10,8 +10,8 @@
 // last writes (rl::var: a data race otherwise).
 #include "model.hpp"
 
-SL_SITE(release_or, "alloc/tiny.c", rl::mo_acq_rel);
-SL_SITE(free_or, "alloc/tiny.c", rl::mo_acq_rel);
+SL_SITE(release_or, "alloc/tiny.c", rmw, rl::mo_acq_rel);
+SL_SITE(free_or, "alloc/tiny.c", rmw, rl::mo_acq_rel);
 
 static const std::vector<slm::mutant> mutants = {
     {"free-or-relaxed", "sl_tiny_free ORs its bit relaxed"},

@@ -1,15 +1,15 @@
 /* TSan canary driver: `tsan_canary VARIANT [SECONDS]` runs central and malloc/free traffic
- * on one span class plus an observer thread that calls the variant's canary_touch with no
- * synchronization at all. In a build with -DSL_TSAN_CANARY and -fsanitize=thread, TSan
- * must report a race in the variant's file; tests/tsan/run-canary asserts that.
+ * on one span class plus an observer thread that calls the variant's canary_touch, which
+ * touches the state the canary build leaves unsynchronized *through the variant's own
+ * synchronization*. Run twice by tests/tsan/run-canary:
+ *   control  a ThreadSanitizer build without -DSL_TSAN_CANARY: nothing may be reported
+ *            (so the driver, the observer and the traffic race with nothing themselves);
+ *   canary   the same with -DSL_TSAN_CANARY, where each variant has one synchronization
+ *            removed: TSan must report, with one racing access on a line of
+ *            variants/VARIANT.c marked `CANARY site`.
+ * Only the planted removal can race, so a caught canary shows that TSan would see that
+ * missing synchronization, not merely that it instruments the file.
  * `tsan_canary --list` prints the registered variant names, one a line (scripts/tsan).
- *
- * Why an observer: hand-offs between workers (the remote frees below) create
- * happens-before chains that can hide a race planted in the workers' path. The observer
- * never acquires anything another thread released, so every access it makes to the racy
- * state is concurrent with the workers' accesses in TSan's eyes.
- * Workers also read the class's counters (the variant's stats()), the other half of
- * canaries that read lock-protected counters without the lock.
  * Sizes: SECONDS (default 10) bounds the run; SL_CANARY_THREADS (2) workers.
  */
 #include <errno.h>
@@ -88,25 +88,13 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-/* The observer: only canary_touch, nothing that orders it with a worker; it does not
- * wait at the workers' start barrier either. Every 64 touches it releases a private object
- * that nobody acquires: that orders nothing, but it moves the observer's epoch. TSan
- * (clang 14) skips an access identical (same thread, same epoch) to one already in the
- * shadow word, so a thread that never releases keeps the shadow entry of its *first*
- * touch, and to report a race TSan must find that old access in the thread's trace; a
- * race whose older access has left the trace is dropped without a report. The release
- * keeps the observer's entry recent; the workers' side needs a longer trace
- * (history_size=7 in tests/tsan/tsan-env): with the default, the spin canary went
- * unreported in 3 runs of 10 (6 s each). */
-static char observer_epoch; /* released, never acquired */
-
+/* The observer: only canary_touch, which synchronizes the way the variant does; it does
+ * not wait at the workers' start barrier. It adds accesses to the canary's state from a
+ * third thread, in the control build without a race. */
 static void *observer(void *arg) {
     (void)arg;
-    for (unsigned long n = 0; !atomic_load_explicit(&stop, memory_order_relaxed); n++) {
+    while (!atomic_load_explicit(&stop, memory_order_relaxed))
         sl_central_active->canary_touch(sl_central_set(spc, 0));
-        if (n % 64 == 0)
-            sl_tsan_release(&observer_epoch);
-    }
     return NULL;
 }
 
@@ -149,10 +137,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (!sl_central_active->canary_touch) {
-        fprintf(stderr,
-                "tsan_canary: variant %s has no canary (canary_touch is NULL; is this a "
-                "-DSL_TSAN_CANARY build?)\n",
-                argv[1]);
+        fprintf(stderr, "tsan_canary: variant %s has no canary_touch observer\n", argv[1]);
         return 3;
     }
     spc = sl_spanclass(sl_size_to_class(OBJ_SIZE), 0);
@@ -181,13 +166,15 @@ int main(int argc, char **argv) {
         if (p)
             sl_free(p);
     }
-    /* Reaching here means TSan did not stop the run: the runner reports NOT CAUGHT. */
+    /* Reaching here means TSan did not stop the run: clean (control) or NOT CAUGHT (canary). */
     struct sl_central_counters c;
     sl_central_counters((int)spc, &c);
-    printf("tsan_canary: %s ran %.1f s with %u workers and no report (class %u: %llu cache, "
+    printf("tsan_canary: %s (%s build) ran %.1f s with %u workers and no report (class %u: "
+           "%llu cache, "
            "%llu put_available, %llu lock waits, %llu CAS retries, %llu grace periods)\n",
-           argv[1], seconds, nworkers, spc, (unsigned long long)c.cache_calls,
-           (unsigned long long)c.put_available_calls, (unsigned long long)c.lock_waits,
-           (unsigned long long)c.cas_retries, (unsigned long long)c.grace_periods);
+           argv[1], sl_central_canary_build ? "canary" : "control", seconds, nworkers, spc,
+           (unsigned long long)c.cache_calls, (unsigned long long)c.put_available_calls,
+           (unsigned long long)c.lock_waits, (unsigned long long)c.cas_retries,
+           (unsigned long long)c.grace_periods);
     return 0;
 }
