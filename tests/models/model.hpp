@@ -190,7 +190,7 @@ inline int main(int argc, char **argv, const char *model, const std::vector<scen
 } // namespace slm
 
 // Site declarations (read by tests/models/check-sites; see the top of this file).
-#define SL_SITE(name, file, order)                                                                 \
+#define SL_SITE(name, file, op, order)                                                             \
     [[maybe_unused]] static const rl::memory_order site_##name = order
 #define SL_STEP(name, file, call) [[maybe_unused]] static const char *const step_##name = call
 
