@@ -24,6 +24,11 @@
  *   took 170-210 ms, in 4 MiB pieces 41-50 ms, in 64 KiB pieces 4.6-5.6 s.
  * - The rate bounds the work and the TLB shootdowns of one period; at the default a
  *   released gigabyte takes 4 s.
+ * - All-free spans the mcentrals keep are pages the heap cannot see: they go back to the
+ *   heap every quarter decay time and then decay like any other free page.
+ * - Known limit: the clock is wall time and there is no retained floor, so a program that
+ *   only partly refills old holes (malloc-large), slowed down by a loaded machine, still
+ *   refaults what aged out (measured in results/README.md).
  *
  * Parameters (read once at initialisation; a bad value is an error, not ignored):
  *   SPANLAB_SCAVENGE_MS   period of the background thread (default 100; 0 = no thread)
