@@ -78,11 +78,13 @@ int sl_bench_csv_open(sl_bench_csv_t *c, const char *path) {
     int rc = csv_mkdirs(c->path);
     if (rc)
         return rc;
+    while (sl_bench_csv_columns[c->ncols])
+        c->ncols++;
+    if (c->ncols > SL_BENCH_CSV_MAX_COLUMNS)
+        return -E2BIG;
     c->f = fopen(c->partial, "w");
     if (!c->f)
         return -errno;
-    while (sl_bench_csv_columns[c->ncols])
-        c->ncols++;
     return 0;
 }
 

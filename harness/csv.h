@@ -9,7 +9,9 @@
 
 #include <stdio.h>
 
-/* Column names, in order; NULL-terminated. */
+/* Column names, in order; NULL-terminated; at most SL_BENCH_CSV_MAX_COLUMNS (the sweep's
+ * row buffers are that wide; sl_bench_csv_open refuses a longer list). */
+#define SL_BENCH_CSV_MAX_COLUMNS 64
 extern const char *const sl_bench_csv_columns[];
 
 typedef struct sl_bench_csv {

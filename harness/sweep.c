@@ -28,7 +28,7 @@ extern char **environ;
 #define SWEEP_MAX_ARGS 96
 
 struct sweep_result {
-    char val[48][1024]; /* by CSV column */
+    char val[SL_BENCH_CSV_MAX_COLUMNS][1024]; /* by CSV column */
 };
 
 static volatile sig_atomic_t sweep_interrupted;
@@ -502,7 +502,7 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
     sl_bench_csv_header(&csv);
 
     static struct sweep_result r;
-    const char *row[64];
+    const char *row[SL_BENCH_CSV_MAX_COLUMNS];
     unsigned done = 0, failed = 0;
     for (unsigned w = 0; w < o->nwls && !sweep_interrupted; w++) {
         const sl_bench_workload_t *wl = o->wls[w];
