@@ -27,6 +27,9 @@ add_test(NAME harness_e2e_plot
 set_tests_properties(harness_hist harness_stats harness_slstats harness_cli harness_csv
     harness_failure harness_auto_repeat harness_e2e_plot PROPERTIES LABELS harness TIMEOUT 60)
 set_tests_properties(harness_e2e_plot PROPERTIES SKIP_RETURN_CODE 77)
+# A few seconds of CPU each (simulations, matplotlib), but on a shared 2-core machine under
+# a load of 20 they have taken 35 s of wall time: the timeout only guards against a hang.
+set_tests_properties(harness_slstats harness_e2e_plot PROPERTIES TIMEOUT 300)
 
 # Peers and preload:NAME=PATH. The preload test builds its bad libraries itself (a
 # truncated one, one whose dependency is missing) with the C compiler; the library that
