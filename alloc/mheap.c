@@ -104,6 +104,8 @@ static int grow_locked(size_t npages) {
     if (!mem)
         return -1;
     uintptr_t base = (uintptr_t)mem;
+    if ((base + bytes - 1) >> SL_ARENA_SHIFT >> SL_ARENA_L1_BITS)
+        goto undo; /* beyond the page -> span map (mheap.h) */
     for (uintptr_t a = base & ~(SL_ARENA_SIZE - 1); a < base + bytes; a += SL_ARENA_SIZE) {
         if (atomic_load_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], memory_order_relaxed))
             continue; /* a reduced reservation shares this 64 MiB with an earlier one */

@@ -7,7 +7,16 @@
 #include "span.h"
 #include "spanlab.h"
 
-#define SL_ARENA_L1_BITS 22 /* 48-bit addresses / 64 MiB arenas */
+/* Arena slots of the page -> span map: the user address space / 64 MiB. The table is
+ * address space too (8 bytes a slot, touched only where arenas exist), which a limit
+ * counts: x86-64 Linux maps nothing at or above 2^47 unless a caller asks for it, so 2^21
+ * slots (16 MiB) cover it; elsewhere 48 bits (32 MiB). mheap.c refuses a reservation the
+ * table cannot cover. */
+#if defined(__x86_64__)
+#define SL_ARENA_L1_BITS 21
+#else
+#define SL_ARENA_L1_BITS 22
+#endif
 #define SL_PAGECACHE_MAX 16 /* spans of fewer pages come from the page cache */
 #define SL_DESC_STASH    16
 
