@@ -703,9 +703,10 @@ static uint64_t pattern_seed(const void *p, size_t n) {
 static void fill(void *p, size_t n) {
     uint64_t seed = pattern_seed(p, n);
     size_t words = n / 8;
-    uint64_t *w = p;
-    for (size_t i = 0; i < words; i++)
-        w[i] = seed + i;
+    for (size_t i = 0; i < words; i++) { /* memcpy: a tiny object may be unaligned */
+        uint64_t v = seed + i;
+        memcpy((unsigned char *)p + 8 * i, &v, sizeof v);
+    }
     for (size_t i = words * 8; i < n; i++)
         ((unsigned char *)p)[i] = (unsigned char)(seed >> (8 * (i % 8)));
 }
@@ -714,11 +715,13 @@ static void fill(void *p, size_t n) {
 static void verify(const void *p, const void *p_was, size_t n, size_t upto) {
     uint64_t seed = pattern_seed(p_was, n);
     size_t words = upto / 8;
-    const uint64_t *w = p;
-    for (size_t i = 0; i < words; i++)
-        if (w[i] != seed + i)
+    for (size_t i = 0; i < words; i++) {
+        uint64_t w;
+        memcpy(&w, (const unsigned char *)p + 8 * i, sizeof w); /* may be unaligned */
+        if (w != seed + i)
             FAIL("object %p (size %zu): word %zu is %#llx, want %#llx", p, n, i,
-                 (unsigned long long)w[i], (unsigned long long)(seed + i));
+                 (unsigned long long)w, (unsigned long long)(seed + i));
+    }
     for (size_t i = words * 8; i < upto; i++) {
         uint64_t v = i < n / 8 * 8 ? seed + i / 8 : seed; /* a word's byte, or the tail */
         if (((const unsigned char *)p)[i] != (unsigned char)(v >> (8 * (i % 8))))
