@@ -68,7 +68,9 @@ typedef struct sl_central_ops {
     void (*thread_attach)(void);
     void (*thread_detach)(void);
 
-    /* Add the instance's own counters to out: lock_waits, cas_retries, grace_periods. */
+    /* Add the instance's own counters to out: lock_waits, cas_retries,
+     * grace_periods (waited for on the caller's path), grace_periods_bg (completed by a
+     * background thread). */
     void (*stats)(sl_spanset_t *set, struct sl_central_counters *out);
 
     /* Optional: fork() support for every instance (called before the mheap lock is taken

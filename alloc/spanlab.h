@@ -23,7 +23,8 @@ struct sl_central_counters {
     uint64_t spans_cached;        /* now owned by an mcache */
     uint64_t lock_waits;          /* lock acquisitions whose try-lock failed first */
     uint64_t cas_retries;         /* failed CAS attempts in the variant */
-    uint64_t grace_periods;       /* RCU / epoch grace periods waited for */
+    uint64_t grace_periods;       /* RCU / epoch grace periods the mcentral path waited for */
+    uint64_t grace_periods_bg;    /* grace periods completed in the background */
 };
 
 struct sl_stats {

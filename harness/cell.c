@@ -254,6 +254,7 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
         cell_say("lock_waits=%llu", (unsigned long long)c->lock_waits);
         cell_say("cas_retries=%llu", (unsigned long long)c->cas_retries);
         cell_say("grace_periods=%llu", (unsigned long long)c->grace_periods);
+        cell_say("grace_periods_bg=%llu", (unsigned long long)c->grace_periods_bg);
         cell_say("scav_releases=%llu", (unsigned long long)st.scav_releases);
         cell_say("scav_pages_released=%llu", (unsigned long long)st.scav_pages_released);
         cell_say("scav_pages_refaulted=%llu", (unsigned long long)st.scav_pages_refaulted);

@@ -42,6 +42,7 @@ const char *const sl_bench_csv_columns[] = {
     "lock_waits",
     "cas_retries",
     "grace_periods",
+    "grace_periods_bg",
     "scav_releases",
     "scav_pages_released",
     "scav_pages_refaulted",

@@ -1,68 +1,91 @@
-/* rcu -- a span set is a liburcu (urcu-memb) RCU list of spans.
+/* rcu -- a span set is a liburcu (urcu-memb) RCU list of nodes, each offering one span.
  *
- * Algorithm:    each set keeps a doubly-linked list of spans (links in vlink[], see below).
- *               pop walks it inside rcu_read_lock and claims the first AVAILABLE span in
- *               place by CAS on xstate (AVAILABLE -> TRANSIT); it takes no lock. A claimed
- *               span stays physically linked (a "dead" entry) until a writer prunes it; if it
- *               is pushed to the same set while still linked, push revives it in place
- *               (store AVAILABLE, no relink, no grace period). Inserts, revives and unlinks
- *               take the set's writer mutex. An unlinked span goes to the set's limbo
- *               list; its list link may be reused only after a grace period.
- * Grace period: synchronize_rcu, batched: one reclaim pass detaches every set's limbo list,
- *               waits once, then frees the links of each span (or relinks it where a giver is
- *               waiting). Not call_rcu: call_rcu allocates (call_rcu_data, a worker thread via
- *               pthread_create) and this library is the malloc; its callbacks would run on a
- *               thread we do not control, taking our locks, and liburcu 0.13 never tears that
- *               worker down. synchronize_rcu allocates nothing. It runs only with no set
- *               lock held, never inside a read-side section, and only when some span handed
- *               back is waiting for it: RCU_WANT_BATCH of them, or a pop that found
- *               nothing else.
- *               A span waits only if its links were in limbo (pruned or recycled
- *               descriptor); revived spans and fresh links never wait.
- * Membership:   span->vword says which list owns the span's links: FREE, LISTED(set) or
- *               LIMBO(set), plus WANT(set) when a giver pushed the span while its links were
- *               still in limbo (sets are numbered at init). A descriptor may leave for the
- *               mheap and come back in another class, or be pushed to another set, while
- *               still linked or in limbo here (claim does not unlink): its links then stay
- *               with the old list until the grace period, and the new set gets the span
- *               afterwards. INVARIANT: xstate is AVAILABLE only while the span is LISTED in
- *               the list of the set it was pushed to, so a reader that reaches a span through
- *               set c's list and wins the CAS owns a span pushed to c.
- * Progress:     pop is lock-free against other readers (a CAS that fails means another
- *               reader won); it blocks only when nothing is available and spans are
- *               waiting for a grace period. push is blocking (writer lock).
- * ABA/reclaim:  no ABA on the claim: AVAILABLE -> TRANSIT is won by one thread, and a span
- *               that comes back AVAILABLE is legitimately available again. Links of unlinked
- *               spans are reused only after synchronize_rcu; descriptors are type-stable and
- *               the mheap never touches vlink/vword, so a reader may follow a stale one.
- * Lock order:   reclaim_lock -> set lock; two set locks are never held together; no set
- *               lock is held while calling liburcu; the mheap is never entered from a
- *               variant. Readers hold no lock.
- * Threads:      thread_attach registers with urcu; pop registers an unattached
- *               caller lazily; a pthread key destructor and thread_detach unregister. After
+ * Algorithm:    list nodes are separate from span descriptors. A set keeps a singly linked
+ *               list of 32-byte nodes; a node offers one span (node->xspan). push takes a
+ *               fresh node, stores the span in it and links it at the head under the set's
+ *               writer mutex. pop walks the list inside rcu_read_lock and claims a node in
+ *               place by CAS on its xspan (span -> NULL); it takes no lock. A claimed node
+ *               is dead: a writer unlinks it later (push unlinks the dead nodes at the head
+ *               before linking; a reader that skipped RCU_PRUNE_DEAD of them prunes the
+ *               whole list if the lock is free) and retires it. The span itself is never
+ *               held back: it may be pushed again at once, into any set, with a new node.
+ * Grace period: only nodes wait, and the allocation path does not wait for them. Retired
+ *               nodes collect per set; a background reclaimer thread detaches every set's
+ *               retired list, runs one urcu_memb_synchronize_rcu for all of them and puts
+ *               them in the node pool (counted in grace_periods_bg). It wakes when
+ *               RCU_RETIRE_BATCH nodes are retired, or every RCU_RECLAIM_MS, and sleeps at
+ *               least RCU_RECLAIM_GAP_US between passes, so a busy process pays about one
+ *               grace period per millisecond, whatever its span traffic. A push whose set
+ *               cache and the pool are empty takes new nodes from the metadata allocator;
+ *               it waits for a grace period itself (counted in grace_periods) only when
+ *               RCU_RETIRED_CAP nodes are already waiting for one (the reclaimer cannot
+ *               keep up, or is not running), so memory held by retired nodes is bounded.
+ *               Why not call_rcu: call_rcu allocates (call_rcu_data, and a worker made with
+ *               pthread_create, which callocs its thread's TLS vector) and this library is
+ *               the process malloc; liburcu 0.13 never tears that worker down and leaves
+ *               fork to the application (call_rcu_{before,after}_fork_*). Why not defer
+ *               spans (the previous design): a span that changed class or set had to wait
+ *               for a grace period before it was available again, and a pop that found
+ *               only waiting spans ran synchronize_rcu on the allocation path (larson: one
+ *               wait per ~80 mcentral calls).
+ * Reclaimer:    started by thread_attach, which runs when a thread's mcache is created:
+ *               no lock is held there and the calling thread's cache is consistent, so
+ *               pthread_create's calloc may recurse into this allocator (started once,
+ *               by CAS, like the scavenger). The thread never allocates: it waits on a
+ *               condition variable, takes set locks and the pool lock, calls
+ *               synchronize_rcu (which allocates nothing) and sleeps. If it cannot be
+ *               created, pushes fall back to waiting themselves at the cap.
+ * Nodes:        carved RCU_NODE_CHUNK at a time from sl_os_meta_alloc (persistent, never
+ *               unmapped: a reader may read a stale node's next link, and a node is
+ *               type-stable). Each set caches up to RCU_CACHE_MAX free nodes under its own
+ *               lock; the pool (pool_lock) holds the rest. Out of memory: the metadata
+ *               allocator returns NULL; push waits for one grace period if nodes are
+ *               retired (they become free), else returns -ENOMEM with nothing changed, and
+ *               central.c keeps the span on its fallback list.
+ * Progress:     pop is lock-free against other readers (a failed CAS means another reader
+ *               won) and never blocks or waits for a grace period. push is blocking (the
+ *               writer lock) and waits for a grace period only at the retired-node cap.
+ * ABA/reclaim:  a node is linked once per push and claimed at most once (xspan goes from
+ *               a span to NULL exactly once, under no lock, by CAS); it is reused only after
+ *               a grace period that began after it was unlinked, so a reader standing on it
+ *               inside its read-side section never sees it relinked or its xspan refilled.
+ *               The claim is therefore ABA-free and a reader that wins it owns a span that
+ *               was pushed to this very set.
+ * Lock order:   reclaim_lock -> set lock -> pool_lock -> (the metadata lock inside
+ *               sl_os_meta_alloc). wake_lock is a leaf. Two set locks are never held
+ *               together; no lock is held while calling synchronize_rcu except
+ *               reclaim_lock; the mheap is never entered from a variant. Readers hold no
+ *               lock.
+ * Threads:      thread_attach registers with urcu; pop registers an unattached caller
+ *               lazily; a pthread key destructor and thread_detach unregister. After
  *               thread_detach (or the destructor) a thread uses the locked path: the list
- *               walked under the set lock. The child of a fork uses only the locked path
- *               (the parent's readers are in urcu's registry but do not exist).
+ *               walked under the set lock, the claimed node unlinked at once. A fork child
+ *               uses only the locked path (the parent's readers are in urcu's registry but
+ *               do not exist): with no readers, a retired node is free at once, and no
+ *               reclaimer is started there.
  * TSan:         _LGPL_SOURCE + tsan_urcu_shim.h (liburcu's inline shared accesses as
- *               __atomic), readers sl_tsan_release(&rcu_gp_sync) before rcu_read_unlock and
- *               the reclaimer sl_tsan_acquire(&rcu_gp_sync) after synchronize_rcu. The
- *               checked executables link liburcu statically, so
- *               `called_from_lib:liburcu-memb.so` would match nothing; none is needed: we
- *               never call call_rcu or rcu_barrier (the source of the reports that
- *               suppression hid), and the library's own accesses are uninstrumented, so TSan
- *               does not see them.
- * Canary:       -DSL_TSAN_CANARY: push links a FREE span without the writer lock; the
- *               accesses of link_head_locked it leaves unlocked are the CANARY sites.
- *               canary_touch reads the set's nlinked under the lock.
- * Links used:   vlink[0] list next (readers follow it), vlink[1] list prev (writer only),
- *               vlink[2] limbo / reclaim batch link (writer only), vword membership.
- *               span->next/prev are not used.
+ *               __atomic); readers sl_tsan_release(&rcu_gp_sync) before rcu_read_unlock and
+ *               a reclaim pass sl_tsan_acquire(&rcu_gp_sync) after synchronize_rcu; the pool
+ *               lock orders a reclaimed node's reuse after the pass. The checked
+ *               executables link liburcu statically; we never call call_rcu or rcu_barrier
+ *               (the source of the reports `called_from_lib:liburcu-memb.so` hid), and the
+ *               library's own accesses are uninstrumented. No suppression is needed.
+ * Canary:       -DSL_TSAN_CANARY: push links its node without the writer lock;
+ *               canary_touch reads the lock-protected nlinked count with no lock.
+ * Stall points: the read-side section is claim_rcu (one walk between read_lock and
+ *               read_unlock); the writer sections are the bodies between lock_set and
+ *               unlock_set in rcu_push, prune and claim_locked; a grace period is
+ *               reclaim().
+ * Span fields:  none of vlink/vword: a span's only link to this variant is the node that
+ *               offers it (xspan), and xstate (AVAILABLE while offered, TRANSIT once
+ *               claimed).
  */
 #define _LGPL_SOURCE 1
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "atomic.h"
 #ifdef SL_HAVE_TSAN
@@ -72,53 +95,63 @@
 
 #include "central.h"
 #include "fatal.h"
+#include "os.h"
 #include "rcu_test.h"
 
-enum { RCU_NEXT = 0, RCU_PREV = 1, RCU_LIMBO = 2 };
-
-/* A reader that skipped this many claimed (dead) entries prunes the list if the lock is free. */
+/* A reader that skipped this many claimed (dead) nodes prunes the list if the lock is free. */
 #define RCU_PRUNE_DEAD 32
-/* Spans waiting for a grace period (all sets) before a giver runs reclaim itself. */
-#define RCU_WANT_BATCH 32
-/* Walks retried when every available span seen was claimed under our feet. */
+/* Walks retried when every available node seen was claimed under our feet. */
 #define RCU_WALK_RETRIES 4
+/* Retired nodes (all sets) that wake the reclaimer before its period ends. */
+#define RCU_RETIRE_BATCH 256
+/* The reclaimer's period when fewer are retired, and its rest after each pass. */
+#define RCU_RECLAIM_MS     10
+#define RCU_RECLAIM_GAP_US 1000
+/* Retired nodes beyond which a push that needs a node waits for a grace period instead of
+ * taking new memory (65536 nodes = 2 MiB). */
+#define RCU_RETIRED_CAP 65536
+/* Nodes carved from the metadata allocator at once, and kept in a set's own cache. */
+#define RCU_NODE_CHUNK 128
+#define RCU_CACHE_MAX  64
 
-/* Sets are numbered at init; the number fits vword's 16-bit fields. */
 #define RCU_MAX_SETS (SL_NUM_SPAN_CLASSES * SL_CENTRAL_MAX_SETS)
-_Static_assert(RCU_MAX_SETS <= 0xffff, "set numbers fit vword");
 
-/* vword: bits 0-1 link state, 8-23 its set, bit 32 WANT, 40-55 the wanted set. */
-#define VW_STATE(v) ((unsigned)((v)&3u))
-#define VW_SET(v)   ((unsigned)(((v) >> 8) & 0xffffu))
-#define VW_WANT     ((uint64_t)1 << 32)
-#define VW_WSET(v)  ((unsigned)(((v) >> 40) & 0xffffu))
-
-static inline uint64_t vw_make(unsigned state, unsigned id) {
-    return (uint64_t)state | (uint64_t)id << 8;
-}
-
-static inline uint64_t vw_want(unsigned id) {
-    return VW_WANT | (uint64_t)id << 40;
-}
+typedef struct rcu_node {
+    /* List link: rcu_assign_pointer under the set lock, rcu_dereference by readers. Left
+     * intact when the node is unlinked, for readers still standing on it. */
+    struct rcu_node *next;
+    /* The span offered; NULL once claimed. Set (release) only while the node is not yet
+     * reachable; cleared once, by the claim CAS. */
+    _Atomic(sl_span_t *) xspan;
+    /* Free, cache and retired lists: writers and the reclaimer only, under the lock of
+     * whichever list holds the node. */
+    struct rcu_node *pool_next;
+    /* SL_RCU_NODE_FREE / LISTED / RETIRED (relaxed: diagnostics and tests). */
+    _Atomic uint32_t xwhere;
+} rcu_node_t;
 
 struct rcu_set {
-    /* The writer lock: every change of the list, the limbo list and of a LISTED(this set)
-     * span's vword happens under it. Readers never take it. */
+    /* The writer lock: every change of the list, the node cache and the retired list
+     * happens under it. Readers never take it. */
     _Alignas(64) pthread_mutex_t lock;
-    /* First span of the list. Written with rcu_assign_pointer under lock; read by readers
+    /* First node of the list. Written with rcu_assign_pointer under lock; read by readers
      * with rcu_dereference and by writers under lock. */
-    sl_span_t *head;
-    sl_span_t *limbo;        /* unlinked, waiting for a grace period; under lock, via vlink[2] */
-    uint32_t nlinked;        /* spans on the list (available or dead); under lock */
-    uint32_t nlimbo;         /* under lock */
-    unsigned id;             /* this set's number in rcu_sets; immutable after init */
-    _Atomic uint64_t xlimbo; /* nlimbo for lock-free peeking by reclaim (relaxed hint) */
-    /* Stats and hints, relaxed: never used for synchronization. */
-    _Atomic uint64_t xavail; /* LISTED spans in state AVAILABLE */
-    _Atomic uint64_t xwant;  /* spans pushed to this set, waiting for a grace period */
+    rcu_node_t *head;
+    rcu_node_t *cache;   /* free nodes of this set (pool_next); under lock */
+    rcu_node_t *retired; /* unlinked, waiting for a grace period (pool_next); under lock */
+    rcu_node_t *retired_tail;
+    uint32_t ncache;           /* under lock */
+    uint32_t nretired;         /* under lock */
+    uint32_t nlinked;          /* nodes on the list (offering or dead); under lock */
+    unsigned id;               /* this set's number in rcu_sets; immutable after init */
+    _Atomic uint32_t xretired; /* nretired for lock-free peeking by reclaim (relaxed hint) */
+    /* Stats, relaxed: never used for synchronization. */
+    _Atomic uint64_t xavail; /* nodes on the list still offering a span */
     _Atomic uint64_t xlock_waits;
     _Atomic uint64_t xcas_retries;
-    _Atomic uint64_t xgrace_periods;
+    _Atomic uint64_t xgrace_waits; /* grace periods a push of this set waited for */
+    _Atomic uint64_t xgrace_bg;    /* background passes charged to this set (the first in
+                                      their batch), so the sum over sets is exact */
 };
 
 /* Every set by number; written by init only (start-up, single-threaded). */
@@ -131,9 +164,20 @@ static struct rcu_set *rset(sl_spanset_t *set) {
 
 /* Serialises reclaim passes: a detached batch lives only on the reclaimer's stack. */
 static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic uint64_t xwants_total; /* sum of xwant (relaxed trigger for reclaim) */
-static _Atomic int xlocked_mode;      /* set in a fork child: no RCU readers, no grace periods */
-static char rcu_gp_sync;              /* TSan annotation address for grace periods */
+static _Atomic int xlocked_mode; /* set in a fork child: no RCU readers, no grace periods */
+static char rcu_gp_sync;         /* TSan annotation address for grace periods */
+
+/* The node pool: nodes free for any set. pool_lock is a leaf under a set lock. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static rcu_node_t *pool_free;           /* under pool_lock */
+static uint64_t pool_nfree;             /* under pool_lock */
+static _Atomic uint64_t xnodes_total;   /* nodes carved so far (relaxed; stats, tests) */
+static _Atomic uint64_t xretired_total; /* sum of nretired (relaxed; the reclaimer's trigger) */
+
+/* The reclaimer thread. xreclaimer: 0 not started, 1 started or not wanted. */
+static _Atomic int xreclaimer;
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
 
 static pthread_once_t rcu_once = PTHREAD_ONCE_INIT;
 static pthread_key_t rcu_key;
@@ -185,146 +229,285 @@ static bool reader_ready(void) {
     return true;
 }
 
-static void rcu_thread_attach(void) {
-    if (rcu_tls == TLS_DONE)
-        rcu_tls = TLS_NEW; /* a thread that flushed early and allocates again */
-    (void)reader_ready();
+/* --- the node pool ---------------------------------------------------------------------- */
+
+static void node_set_where(rcu_node_t *n, uint32_t where) {
+    sl_store_relaxed(&n->xwhere, where);
 }
 
-static void rcu_thread_detach(void) {
-    reader_leave();
+/* Refill c's cache from the pool, carving new nodes unless at_cap. Caller holds c->lock.
+ * False when nothing could be had (the pool is empty, and at_cap or out of memory). */
+static bool cache_refill_locked(struct rcu_set *c, bool at_cap) {
+    pthread_mutex_lock(&pool_lock);
+    while (pool_free && c->ncache < RCU_CACHE_MAX / 2) {
+        rcu_node_t *n = pool_free;
+        pool_free = n->pool_next;
+        pool_nfree--;
+        n->pool_next = c->cache;
+        c->cache = n;
+        c->ncache++;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    if (c->ncache || at_cap)
+        return c->ncache != 0;
+    rcu_node_t *chunk = sl_os_meta_alloc(RCU_NODE_CHUNK * sizeof(rcu_node_t));
+    if (!chunk)
+        return false;
+    sl_faa_relaxed(&xnodes_total, RCU_NODE_CHUNK);
+    /* Keep RCU_CACHE_MAX / 2 here, the rest to the pool. */
+    unsigned keep = RCU_CACHE_MAX / 2;
+    for (unsigned i = 0; i < keep; i++) {
+        chunk[i].pool_next = c->cache;
+        c->cache = &chunk[i];
+    }
+    c->ncache += keep;
+    pthread_mutex_lock(&pool_lock);
+    for (unsigned i = keep; i < RCU_NODE_CHUNK; i++) {
+        chunk[i].pool_next = pool_free;
+        pool_free = &chunk[i];
+    }
+    pool_nfree += RCU_NODE_CHUNK - keep;
+    pthread_mutex_unlock(&pool_lock);
+    return true;
+}
+
+/* A free node for c, or NULL. Caller holds c->lock. With at_cap, takes only nodes that a
+ * grace period already freed. */
+static rcu_node_t *node_take_locked(struct rcu_set *c, bool at_cap) {
+    if (!c->cache && !cache_refill_locked(c, at_cap))
+        return NULL;
+    rcu_node_t *n = c->cache;
+    c->cache = n->pool_next;
+    c->ncache--;
+    return n;
+}
+
+/* A node whose readers are all gone (fork child, or a claim under the lock in a child)
+ * goes straight back to the cache, or to the pool when the cache is full. */
+static void node_free_locked(struct rcu_set *c, rcu_node_t *n) {
+    node_set_where(n, SL_RCU_NODE_FREE);
+    if (c->ncache < RCU_CACHE_MAX) {
+        n->pool_next = c->cache;
+        c->cache = n;
+        c->ncache++;
+        return;
+    }
+    pthread_mutex_lock(&pool_lock);
+    n->pool_next = pool_free;
+    pool_free = n;
+    pool_nfree++;
+    pthread_mutex_unlock(&pool_lock);
 }
 
 /* --- list operations (writer side) ------------------------------------------------------ */
 
-/* Make a LISTED span claimable. */
-static void publish_locked(struct rcu_set *c, sl_span_t *s) {
-    sl_faa_relaxed(&c->xavail, 1);
-    /* Release: the giver's writes to the span (its sweep, the mheap's init) are visible to
-     * the reader that claims it. pairs with rcu.c:try_claim. model rcu.cc:publish_store */
-    sl_store_release(&s->xstate, SL_SPAN_AVAILABLE);
-}
-
-/* Link a span whose links are FREE (or were ours after a grace period) at the head. */
-static void link_head_locked(struct rcu_set *c, sl_span_t *s) {
-    sl_span_t *h = c->head; /* CANARY site */
-    s->vlink[RCU_PREV] = NULL;
-    rcu_assign_pointer(s->vlink[RCU_NEXT], (void *)h);
-    if (h)
-        h->vlink[RCU_PREV] = s; /* CANARY site */
-    sl_store_release(&s->vword, vw_make(SL_RCU_LINK_LISTED, c->id));
-    c->nlinked++; /* CANARY site */
-    publish_locked(c, s);
-    /* Release (cmm_wmb + store): a reader that finds s through head sees its next link and
-     * its AVAILABLE state. pairs with rcu.c:claim_rcu (rcu_dereference).
-     * model rcu.cc:head_assign */
-    rcu_assign_pointer(c->head, s); /* CANARY site */
-}
-
-/* Unlink s (LISTED here, not available) into limbo. Its next link stays intact for readers
- * still standing on it; it is reused only after a grace period (rcu.c:reclaim). */
-static void unlink_locked(struct rcu_set *c, sl_span_t *s, uint64_t want) {
-    sl_span_t *nx = s->vlink[RCU_NEXT], *pv = s->vlink[RCU_PREV];
-    if (pv)
-        rcu_assign_pointer(pv->vlink[RCU_NEXT], (void *)nx);
+/* Retire an unlinked node: it waits for the next grace period. Returns true when the
+ * caller should wake the reclaimer (after dropping its lock). */
+static bool retire_locked(struct rcu_set *c, rcu_node_t *n) {
+    if (sl_load_relaxed(&xlocked_mode)) {
+        node_free_locked(c, n); /* no readers exist */
+        return false;
+    }
+    node_set_where(n, SL_RCU_NODE_RETIRED);
+    n->pool_next = NULL;
+    if (c->retired_tail)
+        c->retired_tail->pool_next = n;
     else
-        rcu_assign_pointer(c->head, nx);
-    if (nx)
-        nx->vlink[RCU_PREV] = pv;
-    c->nlinked--;
-    sl_store_release(&s->vword, vw_make(SL_RCU_LINK_LIMBO, c->id) | want);
-    s->vlink[RCU_LIMBO] = c->limbo;
-    c->limbo = s;
-    c->nlimbo++;
-    sl_store_relaxed(&c->xlimbo, c->nlimbo);
+        c->retired = n;
+    c->retired_tail = n;
+    c->nretired++;
+    sl_store_relaxed(&c->xretired, c->nretired);
+    return sl_faa_relaxed(&xretired_total, 1) + 1 == RCU_RETIRE_BATCH;
 }
 
-/* Unlink every entry that is not AVAILABLE. A LISTED span becomes AVAILABLE only under
- * this lock (publish_locked), so an entry seen claimed here stays not-available. */
-static unsigned prune_locked(struct rcu_set *c) {
+/* Unlink *pp (a dead node) and retire it. Its next link stays intact for readers still
+ * standing on it; it is reused only after a grace period (rcu.c:reclaim). */
+static bool unlink_locked(struct rcu_set *c, rcu_node_t **pp) {
+    rcu_node_t *n = *pp;
+    /* Release: readers that reach n->next through *pp see it initialised.
+     * pairs with rcu.c:claim_rcu (rcu_dereference) */
+    rcu_assign_pointer(*pp, n->next);
+    c->nlinked--;
+    return retire_locked(c, n);
+}
+
+static bool node_dead(rcu_node_t *n) {
+    /* A listed node's xspan changes only by the claim, to NULL: dead stays dead. */
+    return sl_load_relaxed(&n->xspan) == NULL;
+}
+
+/* Unlink the dead nodes at the head of the list (where claims happen). */
+static bool prune_front_locked(struct rcu_set *c) {
+    bool wake = false;
+    while (c->head && node_dead(c->head))
+        wake |= unlink_locked(c, &c->head);
+    return wake;
+}
+
+/* Unlink every dead node. Returns how many; *wake as retire_locked. */
+static unsigned prune_locked(struct rcu_set *c, bool *wake) {
     unsigned n = 0;
-    for (sl_span_t *s = c->head, *nx; s; s = nx) {
-        nx = s->vlink[RCU_NEXT];
-        if (sl_load_relaxed(&s->xstate) != SL_SPAN_AVAILABLE) {
-            unlink_locked(c, s, 0);
+    for (rcu_node_t **pp = &c->head; *pp;) {
+        if (node_dead(*pp)) {
+            *wake |= unlink_locked(c, pp);
             n++;
+        } else {
+            pp = &(*pp)->next;
         }
     }
     return n;
 }
 
-/* --- grace periods ------------------------------------------------------------------- */
-
-/* After the grace period: the span's links are ours again. Relink it where a giver is
- * waiting, else mark them FREE. */
-static void finish_limbo(sl_span_t *s) {
-    uint64_t v = sl_load_acquire(&s->vword);
-    for (;;) {
-        if (v & VW_WANT) {
-            /* The giver handed the span over with WANT; nobody else touches vword now. */
-            struct rcu_set *cw = rcu_sets[VW_WSET(v)];
-            lock_set(cw);
-            link_head_locked(cw, s);
-            unlock_set(cw);
-            sl_fas_relaxed(&cw->xwant, 1);
-            sl_fas_relaxed(&xwants_total, 1);
-            return;
-        }
-        /* Release: our reads of the old links happen before a giver that sees FREE relinks.
-         * pairs with rcu.c:rcu_give (acquire load of vword) */
-        if (sl_cas_acq_rel(&s->vword, &v, vw_make(SL_RCU_LINK_FREE, 0)))
-            return;
-    }
+/* Offer s in node n at the head of c's list. */
+static void link_head_locked(struct rcu_set *c, rcu_node_t *n, sl_span_t *s) {
+    sl_store_relaxed(&s->xstate, SL_SPAN_AVAILABLE);
+    /* Release: the giver's writes to the span (its sweep, the mheap's init) and its
+     * AVAILABLE state are visible to the reader whose claim CAS reads this.
+     * pairs with rcu.c:try_claim */
+    sl_store_release(&n->xspan, s);
+    node_set_where(n, SL_RCU_NODE_LISTED);
+    n->next = c->head;
+    c->nlinked++;
+    sl_faa_relaxed(&c->xavail, 1);
+    /* Release (cmm_wmb + store): a reader that finds n through head sees its next link and
+     * its span. pairs with rcu.c:claim_rcu (rcu_dereference) */
+    rcu_assign_pointer(c->head, n);
 }
 
-/* One reclaim pass over every set. Caller holds no set lock and is not a reader. */
-static unsigned reclaim(void) {
-    bool had[RCU_MAX_SETS] = {false};
-    sl_span_t *batch = NULL;
+/* --- grace periods ------------------------------------------------------------------- */
+
+static void wake_reclaimer(void) {
+    pthread_mutex_lock(&wake_lock);
+    pthread_cond_signal(&wake_cond);
+    pthread_mutex_unlock(&wake_lock);
+}
+
+/* One reclaim pass over every set: detach the retired nodes, wait for one grace period,
+ * put them in the pool. Caller holds no set lock and is not inside a read-side section.
+ * waiter: the set of a push that waits for this pass (charged grace_periods), or NULL for
+ * the background reclaimer. A waiter that finds the pool refilled by the pass it waited
+ * for (the background one held reclaim_lock) runs no grace period of its own. */
+static unsigned reclaim(struct rcu_set *waiter) {
+    rcu_node_t *batch = NULL, *tail = NULL;
+    struct rcu_set *first = NULL;
     unsigned n = 0;
-    pthread_mutex_lock(&reclaim_lock);
+    /* A waiter counts one grace period whether it waits for the pass in progress, runs
+     * its own, or both. */
+    bool waited = pthread_mutex_trylock(&reclaim_lock) != 0;
+    if (waited)
+        pthread_mutex_lock(&reclaim_lock);
+    if (waiter) {
+        pthread_mutex_lock(&pool_lock);
+        uint64_t avail = pool_nfree;
+        pthread_mutex_unlock(&pool_lock);
+        if (avail) {
+            pthread_mutex_unlock(&reclaim_lock);
+            if (waited)
+                sl_count(&waiter->xgrace_waits);
+            return 0;
+        }
+    }
     for (unsigned id = 0; id < rcu_nsets; id++) {
         struct rcu_set *c = rcu_sets[id];
-        if (!sl_load_relaxed(&c->xlimbo))
+        if (!sl_load_relaxed(&c->xretired))
             continue;
         lock_set(c);
-        while (c->limbo) {
-            sl_span_t *s = c->limbo;
-            c->limbo = s->vlink[RCU_LIMBO];
-            s->vlink[RCU_LIMBO] = batch;
-            batch = s;
-            had[id] = true;
+        if (c->retired) {
+            if (tail)
+                tail->pool_next = c->retired;
+            else
+                batch = c->retired;
+            tail = c->retired_tail;
+            n += c->nretired;
+            if (!first)
+                first = c;
         }
-        c->nlimbo = 0;
-        sl_store_relaxed(&c->xlimbo, 0);
+        c->retired = c->retired_tail = NULL;
+        c->nretired = 0;
+        sl_store_relaxed(&c->xretired, 0);
         unlock_set(c);
     }
     if (batch) {
-        /* Every span in the batch was unlinked before this point (under its set lock,
+        /* Every node in the batch was unlinked before this point (under its set lock,
          * which we took since), so readers that could still see it are pre-existing. */
         if (!sl_load_relaxed(&xlocked_mode)) {
             urcu_memb_synchronize_rcu();
             /* TSan: every reader released rcu_gp_sync before leaving its section.
              * pairs with rcu.c:claim_rcu */
             sl_tsan_acquire(&rcu_gp_sync);
+            sl_count(waiter ? &waiter->xgrace_waits : &first->xgrace_bg);
+            waited = false; /* counted */
         }
-        for (unsigned id = 0; id < rcu_nsets; id++)
-            if (had[id])
-                sl_count(&rcu_sets[id]->xgrace_periods);
-        while (batch) {
-            sl_span_t *s = batch;
-            batch = s->vlink[RCU_LIMBO];
-            finish_limbo(s);
-            n++;
-        }
+        for (rcu_node_t *p = batch; p; p = p->pool_next)
+            node_set_where(p, SL_RCU_NODE_FREE);
+        sl_fas_relaxed(&xretired_total, n);
+        /* The pool lock orders our last use of the batch before its reuse by a push. */
+        pthread_mutex_lock(&pool_lock);
+        tail->pool_next = pool_free;
+        pool_free = batch;
+        pool_nfree += n;
+        pthread_mutex_unlock(&pool_lock);
     }
     pthread_mutex_unlock(&reclaim_lock);
+    if (waiter && waited)
+        sl_count(&waiter->xgrace_waits);
     return n;
 }
 
-static void maybe_reclaim(void) {
-    if (sl_load_relaxed(&xwants_total) >= RCU_WANT_BATCH)
-        reclaim();
+static void *reclaimer_main(void *arg) {
+    (void)arg;
+    const struct timespec gap = {0, RCU_RECLAIM_GAP_US * 1000L};
+    for (;;) {
+        pthread_mutex_lock(&wake_lock);
+        if (sl_load_relaxed(&xretired_total) < RCU_RETIRE_BATCH) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += RCU_RECLAIM_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&wake_cond, &wake_lock, &until);
+        }
+        pthread_mutex_unlock(&wake_lock);
+        if (sl_load_relaxed(&xlocked_mode))
+            return NULL;
+        if (sl_load_relaxed(&xretired_total) > 0) {
+            reclaim(NULL);
+            nanosleep(&gap, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* Start the reclaimer once. Called with no lock held, where a recursive malloc (from
+ * pthread_create's TLS set-up) finds this thread's cache consistent: thread_attach. */
+static void reclaimer_start(void) {
+    if (sl_load_relaxed(&xreclaimer) || sl_load_relaxed(&xlocked_mode))
+        return;
+    int expected = 0;
+    if (!atomic_compare_exchange_strong_explicit(&xreclaimer, &expected, 1, memory_order_relaxed,
+                                                 memory_order_relaxed))
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 << 10);
+    if (pthread_create(&t, &attr, reclaimer_main, NULL) != 0)
+        sl_store_relaxed(&xreclaimer, 0); /* try again at the next attach */
+    pthread_attr_destroy(&attr);
+}
+
+static void rcu_thread_attach(void) {
+    if (rcu_tls == TLS_DONE)
+        rcu_tls = TLS_NEW; /* a thread that flushed early and allocates again */
+    (void)reader_ready();
+    reclaimer_start();
+}
+
+static void rcu_thread_detach(void) {
+    reader_leave();
 }
 
 /* --- the ops --------------------------------------------------------------------------- */
@@ -337,8 +520,8 @@ static int rcu_init(sl_spanset_t *set, unsigned spc) {
     if (rcu_nsets == RCU_MAX_SETS)
         return -ENOSPC;
     struct rcu_set *c = rset(set);
-    c->head = c->limbo = NULL;
-    c->nlinked = c->nlimbo = 0;
+    c->head = c->cache = c->retired = c->retired_tail = NULL;
+    c->ncache = c->nretired = c->nlinked = 0;
     c->id = rcu_nsets;
     rcu_sets[rcu_nsets++] = c;
     return -pthread_mutex_init(&c->lock, NULL);
@@ -348,36 +531,35 @@ static void rcu_destroy(sl_spanset_t *set) {
     pthread_mutex_destroy(&rset(set)->lock);
 }
 
-static bool try_claim(struct rcu_set *c, sl_span_t *s) {
-    uint32_t st = sl_load_relaxed(&s->xstate);
-    if (st != SL_SPAN_AVAILABLE)
-        return false;
-    /* Acquire: we see what the giver wrote before publishing; one claimer wins.
-     * pairs with rcu.c:publish_locked. model rcu.cc:claim_cas */
-    if (sl_cas_acq_rel(&s->xstate, &st, SL_SPAN_TRANSIT)) {
+/* Claim n's span, or NULL when it is claimed already (or by a racer now). */
+static sl_span_t *try_claim(struct rcu_set *c, rcu_node_t *n) {
+    sl_span_t *s = sl_load_relaxed(&n->xspan);
+    if (!s)
+        return NULL;
+    /* Acquire: we see what the giver wrote before offering s. pairs with
+     * rcu.c:link_head_locked */
+    if (sl_cas_acq_rel(&n->xspan, &s, NULL)) {
         sl_fas_relaxed(&c->xavail, 1);
-        return true;
+        sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
+        return s;
     }
     sl_count(&c->xcas_retries);
-    return false;
+    return NULL;
 }
 
-/* The read side: walk inside one read-side section. *dead counts claimed entries seen. */
+/* The read side: walk inside one read-side section. *dead counts claimed nodes seen. */
 static sl_span_t *claim_rcu(struct rcu_set *c, unsigned *dead, bool *raced) {
     sl_span_t *got = NULL;
     urcu_memb_read_lock();
     /* rcu_dereference: consume/acquire. pairs with rcu.c:link_head_locked and
-     * unlink_locked (rcu_assign_pointer). model rcu.cc:head_deref */
-    for (sl_span_t *s = rcu_dereference(c->head); s; s = rcu_dereference(s->vlink[RCU_NEXT])) {
-        uint32_t st = sl_load_relaxed(&s->xstate);
-        if (st != SL_SPAN_AVAILABLE) {
+     * unlink_locked (rcu_assign_pointer) */
+    for (rcu_node_t *n = rcu_dereference(c->head); n; n = rcu_dereference(n->next)) {
+        if (node_dead(n)) {
             (*dead)++;
             continue;
         }
-        if (try_claim(c, s)) {
-            got = s;
+        if ((got = try_claim(c, n)) != NULL)
             break;
-        }
         *raced = true;
     }
     /* TSan: what we read of the list happens before the next grace period ends.
@@ -387,25 +569,30 @@ static sl_span_t *claim_rcu(struct rcu_set *c, unsigned *dead, bool *raced) {
     return got;
 }
 
-/* For threads that are not urcu readers: the same walk under the writer lock. */
+/* For threads that are not urcu readers: the same walk under the writer lock; the claimed
+ * node is unlinked at once. */
 static sl_span_t *claim_locked(struct rcu_set *c) {
     sl_span_t *got = NULL;
     unsigned dead = 0;
+    bool wake = false;
     lock_set(c);
-    for (sl_span_t *s = c->head; s; s = s->vlink[RCU_NEXT]) {
-        if (try_claim(c, s)) {
-            got = s;
+    for (rcu_node_t **pp = &c->head; *pp; pp = &(*pp)->next) {
+        if ((got = try_claim(c, *pp)) != NULL) {
+            wake |= unlink_locked(c, pp);
             break;
         }
         dead++;
     }
     if (dead > RCU_PRUNE_DEAD)
-        prune_locked(c);
+        (void)prune_locked(c, &wake);
     unlock_set(c);
+    if (wake)
+        wake_reclaimer();
     return got;
 }
 
-static sl_span_t *claim(struct rcu_set *c) {
+static sl_span_t *rcu_pop(sl_spanset_t *set) {
+    struct rcu_set *c = rset(set);
     if (!reader_ready())
         return claim_locked(c);
     sl_span_t *s = NULL;
@@ -417,137 +604,114 @@ static sl_span_t *claim(struct rcu_set *c) {
             break;
     }
     if (dead > RCU_PRUNE_DEAD && pthread_mutex_trylock(&c->lock) == 0) {
-        prune_locked(c);
+        bool wake = false;
+        (void)prune_locked(c, &wake);
         unlock_set(c);
+        if (wake)
+            wake_reclaimer();
     }
     return s;
 }
 
-static sl_span_t *rcu_pop(sl_spanset_t *set) {
-    struct rcu_set *c = rset(set);
-    sl_span_t *s = claim(c);
-    if (!s && sl_load_relaxed(&c->xwant) > 0) {
-        /* Spans pushed to this set wait for a grace period: run it now. */
-        reclaim();
-        s = claim(c);
-    }
-    return s;
-}
-
-/* push: the span is TRANSIT and ours. A span whose links are still in limbo waits for the
- * next batched grace period (or for a pop that finds nothing else). */
+/* push: the span is TRANSIT and ours; it is offered at once in a new node. */
 static int rcu_push(sl_spanset_t *set, sl_span_t *s) {
-    struct rcu_set *cw = rset(set);
-    unsigned w = cw->id;
-    for (;;) {
-        /* Acquire: a FREE seen here follows the reclaimer's last use of the old links.
-         * pairs with rcu.c:finish_limbo */
-        uint64_t v = sl_load_acquire(&s->vword);
-        if (v & VW_WANT)
-            sl_fatal("span %p pushed to an rcu set twice", (void *)s->base);
-        switch (VW_STATE(v)) {
-        case SL_RCU_LINK_FREE:
-#ifndef SL_TSAN_CANARY
-            lock_set(cw);
-#endif
-            link_head_locked(cw, s);
-#ifndef SL_TSAN_CANARY
-            unlock_set(cw);
-#endif
-            return 0;
-        case SL_RCU_LINK_LISTED: {
-            struct rcu_set *cl = rcu_sets[VW_SET(v)];
-            if (cl == cw) {
-                /* Still linked here since its claim: revive in place. */
-                lock_set(cw);
-                if (sl_load_relaxed(&s->vword) == v) {
-                    publish_locked(cw, s);
-                    unlock_set(cw);
-                    return 0;
-                }
-                unlock_set(cw); /* pruned meanwhile */
-                continue;
-            }
-            /* Linked in another set's list (recycled descriptor, or pushed elsewhere):
-             * unlink it there; the reclaim after the grace period links it here. */
-            sl_faa_relaxed(&cw->xwant, 1);
-            sl_faa_relaxed(&xwants_total, 1);
-            lock_set(cl);
-            if (sl_load_relaxed(&s->vword) == v) {
-                unlink_locked(cl, s, vw_want(w));
-                unlock_set(cl);
-                maybe_reclaim();
-                return 0;
-            }
-            unlock_set(cl);
-            sl_fas_relaxed(&cw->xwant, 1);
-            sl_fas_relaxed(&xwants_total, 1);
-            continue;
-        }
-        case SL_RCU_LINK_LIMBO:
-            sl_faa_relaxed(&cw->xwant, 1);
-            sl_faa_relaxed(&xwants_total, 1);
-            /* Release: hands the span to the reclaimer. pairs with rcu.c:finish_limbo */
-            if (sl_cas_acq_rel(&s->vword, &v, v | vw_want(w))) {
-                maybe_reclaim();
-                return 0;
-            }
-            sl_fas_relaxed(&cw->xwant, 1);
-            sl_fas_relaxed(&xwants_total, 1);
-            continue;
-        default:
-            sl_fatal("span %p has a corrupt rcu link word %#llx", (void *)s->base,
-                     (unsigned long long)v);
+    struct rcu_set *c = rset(set);
+    bool at_cap = sl_load_relaxed(&xretired_total) >= RCU_RETIRED_CAP;
+    lock_set(c);
+    bool wake = prune_front_locked(c);
+    rcu_node_t *n = node_take_locked(c, at_cap);
+    if (!n) {
+        /* At the cap, or out of memory: free the retired nodes with one grace period (or
+         * find them freed by the reclaimer's), then take any node there is. */
+        unlock_set(c);
+        if (wake)
+            wake_reclaimer();
+        wake = false;
+        reclaim(c);
+        lock_set(c);
+        n = node_take_locked(c, false);
+        if (!n) {
+            unlock_set(c);
+            return -ENOMEM;
         }
     }
+#ifdef SL_TSAN_CANARY
+    unlock_set(c); /* planted: the link below runs without the writer lock */
+    link_head_locked(c, n, s);
+#else
+    link_head_locked(c, n, s);
+    unlock_set(c);
+#endif
+    if (wake)
+        wake_reclaimer();
+    return 0;
 }
 
 static uint64_t rcu_count(sl_spanset_t *set) {
-    struct rcu_set *c = rset(set);
-    return sl_load_relaxed(&c->xavail) + sl_load_relaxed(&c->xwant);
+    return sl_load_relaxed(&rset(set)->xavail);
 }
 
 static void rcu_stats(sl_spanset_t *set, struct sl_central_counters *out) {
     struct rcu_set *c = rset(set);
     out->lock_waits += sl_load_relaxed(&c->xlock_waits);
     out->cas_retries += sl_load_relaxed(&c->xcas_retries);
-    out->grace_periods += sl_load_relaxed(&c->xgrace_periods);
+    out->grace_periods += sl_load_relaxed(&c->xgrace_waits);
+    out->grace_periods_bg += sl_load_relaxed(&c->xgrace_bg);
 }
 
 static void rcu_atfork_prepare(void) {
     pthread_mutex_lock(&reclaim_lock);
     for (unsigned id = 0; id < rcu_nsets; id++)
         pthread_mutex_lock(&rcu_sets[id]->lock);
+    pthread_mutex_lock(&pool_lock);
+    pthread_mutex_lock(&wake_lock);
 }
 
 static void rcu_atfork_parent(void) {
+    pthread_mutex_unlock(&wake_lock);
+    pthread_mutex_unlock(&pool_lock);
     for (unsigned id = 0; id < rcu_nsets; id++)
         pthread_mutex_unlock(&rcu_sets[id]->lock);
     pthread_mutex_unlock(&reclaim_lock);
 }
 
 static void rcu_atfork_child(void) {
-    for (unsigned id = 0; id < rcu_nsets; id++)
-        pthread_mutex_init(&rcu_sets[id]->lock, NULL);
-    pthread_mutex_init(&reclaim_lock, NULL);
     /* The parent's readers are in urcu's registry but not here: a grace period could wait
-     * forever. With only locked walkers, an unlinked span is unreachable at once. */
+     * forever. With only locked walkers, an unlinked node is unreachable at once, and
+     * the reclaimer (not copied by fork) is not needed. */
     sl_store_relaxed(&xlocked_mode, 1);
+    sl_store_relaxed(&xreclaimer, 1);
+    pthread_mutex_init(&wake_lock, NULL);
+    pthread_cond_init(&wake_cond, NULL);
+    pthread_mutex_init(&pool_lock, NULL);
+    for (unsigned id = 0; id < rcu_nsets; id++) {
+        struct rcu_set *c = rcu_sets[id];
+        pthread_mutex_init(&c->lock, NULL);
+        while (c->retired) {
+            rcu_node_t *n = c->retired;
+            c->retired = n->pool_next;
+            node_free_locked(c, n);
+        }
+        c->retired_tail = NULL;
+        c->nretired = 0;
+        sl_store_relaxed(&c->xretired, 0);
+    }
+    sl_store_relaxed(&xretired_total, 0);
+    pthread_mutex_init(&reclaim_lock, NULL);
 }
 
-/* Observer: the set's link count under the writer lock. */
+#ifdef SL_TSAN_CANARY
+/* Observer: reads the count that the canary's unlocked link writes. Must be reported. */
 static void rcu_canary_touch(sl_spanset_t *set) {
-    struct rcu_set *c = rset(set);
-    lock_set(c);
-    volatile uint32_t n = c->nlinked;
+    volatile uint32_t n = rset(set)->nlinked;
     (void)n;
-    unlock_set(c);
 }
+#endif
 
 const sl_central_ops_t sl_central_rcu = {
     .name = "rcu",
-    .summary = "liburcu (memb) RCU list per set: lock-free claim by CAS, locked writers, "
-               "batched synchronize_rcu",
+    .summary = "liburcu (memb) RCU list of nodes per set: lock-free claim by CAS, locked "
+               "writers, node reuse after background grace periods",
     .set_size = sizeof(struct rcu_set),
     .init = rcu_init,
     .destroy = rcu_destroy,
@@ -560,28 +724,41 @@ const sl_central_ops_t sl_central_rcu = {
     .atfork_prepare = rcu_atfork_prepare,
     .atfork_parent = rcu_atfork_parent,
     .atfork_child = rcu_atfork_child,
+#ifdef SL_TSAN_CANARY
     .canary_touch = rcu_canary_touch,
+#endif
 };
 
 /* --- test hooks (rcu_test.h) ------------------------------------------------------------ */
 
-int sl_rcu_test_link_state(sl_span_t *s) {
-    return (int)VW_STATE(sl_load_acquire(&s->vword));
+void *sl_rcu_test_node_of(sl_spanset_t *set, sl_span_t *s) {
+    struct rcu_set *c = rset(set);
+    rcu_node_t *got = NULL;
+    lock_set(c);
+    for (rcu_node_t *n = c->head; n && !got; n = n->next)
+        if (sl_load_relaxed(&n->xspan) == s)
+            got = n;
+    unlock_set(c);
+    return got;
 }
 
-bool sl_rcu_test_hold(sl_spanset_t *set, sl_span_t *s, void (*hold)(void *), void *arg,
-                      void **before, void **after) {
+int sl_rcu_test_node_state(void *node) {
+    return (int)sl_load_relaxed(&((rcu_node_t *)node)->xwhere);
+}
+
+bool sl_rcu_test_hold(sl_spanset_t *set, void *node, void (*hold)(void *), void *arg, void **before,
+                      void **after, sl_span_t **span_after) {
     if (!reader_ready())
         return false;
     bool found = false;
     urcu_memb_read_lock();
-    for (sl_span_t *p = rcu_dereference(rset(set)->head); p;
-         p = rcu_dereference(p->vlink[RCU_NEXT])) {
-        if (p == s) {
+    for (rcu_node_t *n = rcu_dereference(rset(set)->head); n; n = rcu_dereference(n->next)) {
+        if (n == node) {
             found = true;
-            *before = rcu_dereference(s->vlink[RCU_NEXT]);
+            *before = rcu_dereference(n->next);
             hold(arg);
-            *after = rcu_dereference(s->vlink[RCU_NEXT]);
+            *after = rcu_dereference(n->next);
+            *span_after = sl_load_relaxed(&n->xspan);
             break;
         }
     }
@@ -592,12 +769,20 @@ bool sl_rcu_test_hold(sl_spanset_t *set, sl_span_t *s, void (*hold)(void *), voi
 
 unsigned sl_rcu_test_prune(sl_spanset_t *set) {
     struct rcu_set *c = rset(set);
+    bool wake = false;
     lock_set(c);
-    unsigned n = prune_locked(c);
+    unsigned n = prune_locked(c, &wake);
     unlock_set(c);
+    if (wake)
+        wake_reclaimer();
     return n;
 }
 
 unsigned sl_rcu_test_reclaim(void) {
-    return reclaim();
+    return reclaim(NULL);
+}
+
+void sl_rcu_test_nodes(uint64_t *total, uint64_t *retired) {
+    *total = sl_load_relaxed(&xnodes_total);
+    *retired = sl_load_relaxed(&xretired_total);
 }

@@ -12,8 +12,8 @@ REQUIRED_COLS = ["allocator", "variant", "workload", "threads", "rep", "seconds"
                  "mops_per_s", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
                  "lat_max_ns", "rss_peak_kib", "status", "cpu_seconds", "mops_per_cpu_s",
                  "load_start", "load_end", "stop", "ci_pct", "cache_calls", "uncache_calls",
-                 "lock_waits", "cas_retries", "grace_periods", "minor_faults", "scav_releases",
-                 "scav_pages_released", "scav_pages_refaulted"]
+                 "lock_waits", "cas_retries", "grace_periods", "grace_periods_bg", "minor_faults",
+                 "scav_releases", "scav_pages_released", "scav_pages_refaulted"]
 NUMERIC = ["threads", "rep", "seconds", "ops", "mops_per_s", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib", "cpu_seconds",
            "mops_per_cpu_s", "load_start", "load_end"]
