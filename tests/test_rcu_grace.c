@@ -124,16 +124,15 @@ int main(void) {
 
     /* A grace period cannot end while the reader holds: a reclaim pass must block... */
     CHECK(pthread_create(&rc, NULL, reclaimer, NULL) == 0, "pthread_create");
-    /* ...but the allocation path goes on: pop and push CHURN times, each span in a new
-     * node, never in N. */
+    /* ...but the allocation path goes on: pop, unlink the claimed node (so that the push
+     * needs a new one) and push, CHURN times; the span is never offered in N. */
     for (int i = 0; i < CHURN; i++) {
         t = ops->pop(set);
         CHECK(t == target || t == other, "churn %d: pop returned %p", i, (void *)t);
+        CHECK(sl_rcu_test_prune(set) == 1, "churn %d: the claimed node was not unlinked", i);
         CHECK(ops->push(set, t) == 0, "churn %d: push failed", i);
         void *nt = sl_rcu_test_node_of(set, t);
         CHECK(nt && nt != node, "churn %d: span offered in the node a reader stands on", i);
-        if (i % 1000 == 999)
-            (void)sl_rcu_test_prune(set);
     }
     sleep_ms(HOLD_MS);
     uint64_t waits1, g1 = graces(&waits1);

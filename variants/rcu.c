@@ -5,10 +5,12 @@
  *               fresh node, stores the span in it and links it at the head under the set's
  *               writer mutex. pop walks the list inside rcu_read_lock and claims a node in
  *               place by CAS on its xspan (span -> NULL); it takes no lock. A claimed node
- *               is dead: a writer unlinks it later (push unlinks the dead nodes at the head
- *               before linking; a reader that skipped RCU_PRUNE_DEAD of them prunes the
- *               whole list if the lock is free) and retires it. The span itself is never
- *               held back: it may be pushed again at once, into any set, with a new node.
+ *               is dead. A push that finds the head dead revives it in place (stores its
+ *               span in it: the node never left the list, so no grace period is involved)
+ *               and unlinks the run of dead nodes behind it; a reader that skipped
+ *               RCU_PRUNE_DEAD dead nodes prunes the whole list if the lock is free. An
+ *               unlinked node is retired. The span itself is never held back: it may be
+ *               pushed again at once, into any set.
  * Grace period: only nodes wait, and the allocation path does not wait for them. Retired
  *               nodes collect per set; a background reclaimer thread detaches every set's
  *               retired list, runs one urcu_memb_synchronize_rcu for all of them and puts
@@ -45,12 +47,15 @@
  * Progress:     pop is lock-free against other readers (a failed CAS means another reader
  *               won) and never blocks or waits for a grace period. push is blocking (the
  *               writer lock) and waits for a grace period only at the retired-node cap.
- * ABA/reclaim:  a node is linked once per push and claimed at most once (xspan goes from
- *               a span to NULL exactly once, under no lock, by CAS); it is reused only after
- *               a grace period that began after it was unlinked, so a reader standing on it
- *               inside its read-side section never sees it relinked or its xspan refilled.
- *               The claim is therefore ABA-free and a reader that wins it owns a span that
- *               was pushed to this very set.
+ * ABA/reclaim:  xspan goes from a span to NULL only by the claim CAS, and from NULL to a
+ *               span only under the set's lock while the node is on that set's list (link
+ *               or revive); a span is offered in one node at a time (its owner pushes it
+ *               once). A reader whose CAS succeeds against a stale value (the span was
+ *               claimed and revived in the same node meanwhile: ABA) still gets a span
+ *               that is offered by this set right now, so the ABA is benign. An unlinked
+ *               node is reused only after a grace period that began after the unlink, so a
+ *               reader standing on it inside its read-side section never sees it relinked
+ *               into any list or given a span.
  * Lock order:   reclaim_lock -> set lock -> pool_lock -> (the metadata lock inside
  *               sl_os_meta_alloc). wake_lock is a leaf. Two set locks are never held
  *               together; no lock is held while calling synchronize_rcu except
@@ -70,8 +75,9 @@
  *               executables link liburcu statically; we never call call_rcu or rcu_barrier
  *               (the source of the reports `called_from_lib:liburcu-memb.so` hid), and the
  *               library's own accesses are uninstrumented. No suppression is needed.
- * Canary:       -DSL_TSAN_CANARY: push links its node without the writer lock;
- *               canary_touch reads the lock-protected nlinked count with no lock.
+ * Canary:       -DSL_TSAN_CANARY: push links its node without the writer lock (and never
+ *               revives, so every push takes that path); canary_touch reads the
+ *               lock-protected nlinked count with no lock.
  * Stall points: the read-side section is claim_rcu (one walk between read_lock and
  *               read_unlock); the writer sections are the bodies between lock_set and
  *               unlock_set in rcu_push, prune and claim_locked; a grace period is
@@ -174,8 +180,11 @@ static uint64_t pool_nfree;             /* under pool_lock */
 static _Atomic uint64_t xnodes_total;   /* nodes carved so far (relaxed; stats, tests) */
 static _Atomic uint64_t xretired_total; /* sum of nretired (relaxed; the reclaimer's trigger) */
 
-/* The reclaimer thread. xreclaimer: 0 not started, 1 started or not wanted. */
+/* The reclaimer thread. xreclaimer: 0 not started, 1 started or not wanted. xattached:
+ * some thread attached (its mcache was created); until then push may start the reclaimer
+ * (tests and slbench's central workload drive the sets with no mcache). */
 static _Atomic int xreclaimer;
+static _Atomic int xattached;
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
 
@@ -336,11 +345,11 @@ static bool node_dead(rcu_node_t *n) {
     return sl_load_relaxed(&n->xspan) == NULL;
 }
 
-/* Unlink the dead nodes at the head of the list (where claims happen). */
-static bool prune_front_locked(struct rcu_set *c) {
+/* Unlink the run of dead nodes right behind n (claims happen at the front). */
+static bool prune_behind_locked(struct rcu_set *c, rcu_node_t *n) {
     bool wake = false;
-    while (c->head && node_dead(c->head))
-        wake |= unlink_locked(c, &c->head);
+    while (n->next && node_dead(n->next))
+        wake |= unlink_locked(c, &n->next);
     return wake;
 }
 
@@ -358,17 +367,25 @@ static unsigned prune_locked(struct rcu_set *c, bool *wake) {
     return n;
 }
 
-/* Offer s in node n at the head of c's list. */
-static void link_head_locked(struct rcu_set *c, rcu_node_t *n, sl_span_t *s) {
+/* Offer s in node n: a fresh node before it is linked, or a dead node still on c's list
+ * (revived: it was never unlinked, so no grace period is involved; a reader still holding
+ * the value it last offered can only win a CAS against the same span, which is then
+ * available here again). */
+static void offer_locked(struct rcu_set *c, rcu_node_t *n, sl_span_t *s) {
     sl_store_relaxed(&s->xstate, SL_SPAN_AVAILABLE);
     /* Release: the giver's writes to the span (its sweep, the mheap's init) and its
      * AVAILABLE state are visible to the reader whose claim CAS reads this.
      * pairs with rcu.c:try_claim */
     sl_store_release(&n->xspan, s);
+    sl_faa_relaxed(&c->xavail, 1);
+}
+
+/* Offer s in the free node n, linked at the head of c's list. */
+static void link_head_locked(struct rcu_set *c, rcu_node_t *n, sl_span_t *s) {
     node_set_where(n, SL_RCU_NODE_LISTED);
     n->next = c->head;
     c->nlinked++;
-    sl_faa_relaxed(&c->xavail, 1);
+    offer_locked(c, n, s);
     /* Release (cmm_wmb + store): a reader that finds n through head sees its next link and
      * its span. pairs with rcu.c:claim_rcu (rcu_dereference) */
     rcu_assign_pointer(c->head, n);
@@ -500,6 +517,7 @@ static void reclaimer_start(void) {
 }
 
 static void rcu_thread_attach(void) {
+    sl_store_relaxed(&xattached, 1);
     if (rcu_tls == TLS_DONE)
         rcu_tls = TLS_NEW; /* a thread that flushed early and allocates again */
     (void)reader_ready();
@@ -616,9 +634,23 @@ static sl_span_t *rcu_pop(sl_spanset_t *set) {
 /* push: the span is TRANSIT and ours; it is offered at once in a new node. */
 static int rcu_push(sl_spanset_t *set, sl_span_t *s) {
     struct rcu_set *c = rset(set);
+    if (!sl_load_relaxed(&xreclaimer) && !sl_load_relaxed(&xattached))
+        reclaimer_start(); /* only a program that drives the sets directly gets here */
     bool at_cap = sl_load_relaxed(&xretired_total) >= RCU_RETIRED_CAP;
     lock_set(c);
-    bool wake = prune_front_locked(c);
+    bool wake = false;
+#ifndef SL_TSAN_CANARY /* the canary's plant is on the linking path: always take it */
+    rcu_node_t *h = c->head;
+    if (h && node_dead(h)) {
+        /* The common case: the head was claimed since the last push. Revive it. */
+        wake = prune_behind_locked(c, h);
+        offer_locked(c, h, s);
+        unlock_set(c);
+        if (wake)
+            wake_reclaimer();
+        return 0;
+    }
+#endif
     rcu_node_t *n = node_take_locked(c, at_cap);
     if (!n) {
         /* At the cap, or out of memory: free the retired nodes with one grace period (or
