@@ -8,9 +8,9 @@
  *               is dead. A push that finds the head dead revives it in place (stores its
  *               span in it: the node never left the list, so no grace period is involved)
  *               and unlinks the run of dead nodes behind it; a reader that skipped
- *               RCU_PRUNE_DEAD dead nodes prunes the whole list if the lock is free. An
- *               unlinked node is retired. The span itself is never held back: it may be
- *               pushed again at once, into any set.
+ *               RCU_PRUNE_DEAD dead nodes unlinks the dead ones at the front if the lock
+ *               is free. An unlinked node is retired. The span itself is never held
+ *               back: it may be pushed again at once, into any set.
  * Grace period: only nodes wait, and the allocation path does not wait for them. Retired
  *               nodes collect per set; a background reclaimer thread detaches every set's
  *               retired list, runs one urcu_memb_synchronize_rcu for all of them and puts
@@ -104,14 +104,14 @@
 #include "os.h"
 #include "rcu_test.h"
 
-/* A reader that skipped this many claimed (dead) nodes prunes the list if the lock is free. */
-#define RCU_PRUNE_DEAD 32
+/* A reader that skipped this many claimed (dead) nodes prunes them if the lock is free. */
+#define RCU_PRUNE_DEAD 8
 /* Walks retried when every available node seen was claimed under our feet. */
 #define RCU_WALK_RETRIES 4
 /* Retired nodes (all sets) that wake the reclaimer before its period ends. */
-#define RCU_RETIRE_BATCH 256
+#define RCU_RETIRE_BATCH 1024
 /* The reclaimer's period when fewer are retired, and its rest after each pass. */
-#define RCU_RECLAIM_MS     10
+#define RCU_RECLAIM_MS     20
 #define RCU_RECLAIM_GAP_US 1000
 /* Retired nodes beyond which a push that needs a node waits for a grace period instead of
  * taking new memory (65536 nodes = 2 MiB). */
@@ -350,6 +350,15 @@ static bool prune_behind_locked(struct rcu_set *c, rcu_node_t *n) {
     bool wake = false;
     while (n->next && node_dead(n->next))
         wake |= unlink_locked(c, &n->next);
+    return wake;
+}
+
+/* Unlink the dead nodes at the front (where claims leave them: a claim takes the first
+ * live node, and push revives a dead head and unlinks the dead run behind it). */
+static bool prune_front_locked(struct rcu_set *c) {
+    bool wake = false;
+    while (c->head && node_dead(c->head))
+        wake |= unlink_locked(c, &c->head);
     return wake;
 }
 
@@ -622,8 +631,7 @@ static sl_span_t *rcu_pop(sl_spanset_t *set) {
             break;
     }
     if (dead > RCU_PRUNE_DEAD && pthread_mutex_trylock(&c->lock) == 0) {
-        bool wake = false;
-        (void)prune_locked(c, &wake);
+        bool wake = prune_front_locked(c);
         unlock_set(c);
         if (wake)
             wake_reclaimer();
