@@ -13,8 +13,9 @@
  *               back: it may be pushed again at once, into any set.
  * Grace period: only nodes wait, and the allocation path does not wait for them. Retired
  *               nodes collect per set; a background reclaimer thread detaches every set's
- *               retired list, runs one urcu_memb_synchronize_rcu for all of them and puts
- *               them in the node pool (counted in grace_periods_bg). It wakes when
+ *               retired list, runs one urcu_memb_synchronize_rcu for all of them and gives
+ *               each set its own nodes back, spliced whole into its node cache (counted in
+ *               grace_periods_bg). It wakes when
  *               RCU_RETIRE_BATCH nodes are retired, or every RCU_RECLAIM_MS, and sleeps at
  *               least RCU_RECLAIM_GAP_US between passes, so a busy process pays about one
  *               grace period per millisecond, whatever its span traffic. A push whose set
@@ -39,11 +40,13 @@
  *               created, pushes fall back to waiting themselves at the cap.
  * Nodes:        carved RCU_NODE_CHUNK at a time from sl_os_meta_alloc (persistent, never
  *               unmapped: a reader may read a stale node's next link, and a node is
- *               type-stable). Each set caches up to RCU_CACHE_MAX free nodes under its own
- *               lock; the pool (pool_lock) holds the rest. Out of memory: the metadata
- *               allocator returns NULL; push waits for one grace period if nodes are
- *               retired (they become free), else returns -ENOMEM with nothing changed, and
- *               central.c keeps the span on its fallback list.
+ *               type-stable). Each set caches free nodes under its own lock (its reclaimed
+ *               ones, while it holds fewer than RCU_CACHE_KEEP); the pool (pool_lock)
+ *               holds the rest, and a set with an empty cache takes RCU_CACHE_MAX / 2
+ *               from it. Out of memory: the metadata allocator returns NULL; push then
+ *               waits for one grace period if nodes are retired (they become free), else
+ *               returns -ENOMEM with nothing changed, and central.c keeps the span on its
+ *               fallback list.
  * Progress:     pop is lock-free against other readers (a failed CAS means another reader
  *               won) and never blocks or waits for a grace period. push is blocking (the
  *               writer lock) and waits for a grace period only at the retired-node cap.
@@ -70,8 +73,8 @@
  *               reclaimer is started there.
  * TSan:         _LGPL_SOURCE + tsan_urcu_shim.h (liburcu's inline shared accesses as
  *               __atomic); readers sl_tsan_release(&rcu_gp_sync) before rcu_read_unlock and
- *               a reclaim pass sl_tsan_acquire(&rcu_gp_sync) after synchronize_rcu; the pool
- *               lock orders a reclaimed node's reuse after the pass. The checked
+ *               a reclaim pass sl_tsan_acquire(&rcu_gp_sync) after synchronize_rcu; the set
+ *               (or pool) lock orders a reclaimed node's reuse after the pass. The checked
  *               executables link liburcu statically; we never call call_rcu or rcu_barrier
  *               (the source of the reports `called_from_lib:liburcu-memb.so` hid), and the
  *               library's own accesses are uninstrumented. No suppression is needed.
@@ -119,6 +122,8 @@
 /* Nodes carved from the metadata allocator at once, and kept in a set's own cache. */
 #define RCU_NODE_CHUNK 128
 #define RCU_CACHE_MAX  64
+/* A reclaim pass gives a set its own nodes back while it caches fewer than this. */
+#define RCU_CACHE_KEEP 4096
 
 #define RCU_MAX_SETS (SL_NUM_SPAN_CLASSES * SL_CENTRAL_MAX_SETS)
 
@@ -132,7 +137,8 @@ typedef struct rcu_node {
     /* Free, cache and retired lists: writers and the reclaimer only, under the lock of
      * whichever list holds the node. */
     struct rcu_node *pool_next;
-    /* SL_RCU_NODE_FREE / LISTED / RETIRED (relaxed: diagnostics and tests). */
+    /* SL_RCU_NODE_FREE / LISTED / RETIRED (relaxed: diagnostics and tests). A reclaimed
+     * node keeps RETIRED until it is linked again (the pass does not walk its batch). */
     _Atomic uint32_t xwhere;
 } rcu_node_t;
 
@@ -146,6 +152,10 @@ struct rcu_set {
     rcu_node_t *cache;   /* free nodes of this set (pool_next); under lock */
     rcu_node_t *retired; /* unlinked, waiting for a grace period (pool_next); under lock */
     rcu_node_t *retired_tail;
+    /* The retired list a reclaim pass detached, until its grace period ends: under
+     * reclaim_lock (and the set lock when spliced back). */
+    rcu_node_t *gp_batch, *gp_tail;
+    uint32_t ngp;
     uint32_t ncache;           /* under lock */
     uint32_t nretired;         /* under lock */
     uint32_t nlinked;          /* nodes on the list (offering or dead); under lock */
@@ -414,46 +424,31 @@ static void wake_reclaimer(void) {
  * the background reclaimer. A waiter that finds the pool refilled by the pass it waited
  * for (the background one held reclaim_lock) runs no grace period of its own. */
 static unsigned reclaim(struct rcu_set *waiter) {
-    rcu_node_t *batch = NULL, *tail = NULL;
-    struct rcu_set *first = NULL;
-    unsigned n = 0;
+    uint16_t ids[RCU_MAX_SETS];
+    unsigned nids = 0, n = 0;
     /* A waiter counts one grace period whether it waits for the pass in progress, runs
      * its own, or both. */
     bool waited = pthread_mutex_trylock(&reclaim_lock) != 0;
     if (waited)
         pthread_mutex_lock(&reclaim_lock);
-    if (waiter) {
-        pthread_mutex_lock(&pool_lock);
-        uint64_t avail = pool_nfree;
-        pthread_mutex_unlock(&pool_lock);
-        if (avail) {
-            pthread_mutex_unlock(&reclaim_lock);
-            if (waited)
-                sl_count(&waiter->xgrace_waits);
-            return 0;
-        }
-    }
     for (unsigned id = 0; id < rcu_nsets; id++) {
         struct rcu_set *c = rcu_sets[id];
         if (!sl_load_relaxed(&c->xretired))
             continue;
         lock_set(c);
         if (c->retired) {
-            if (tail)
-                tail->pool_next = c->retired;
-            else
-                batch = c->retired;
-            tail = c->retired_tail;
+            c->gp_batch = c->retired;
+            c->gp_tail = c->retired_tail;
+            c->ngp = c->nretired;
             n += c->nretired;
-            if (!first)
-                first = c;
+            ids[nids++] = (uint16_t)id;
         }
         c->retired = c->retired_tail = NULL;
         c->nretired = 0;
         sl_store_relaxed(&c->xretired, 0);
         unlock_set(c);
     }
-    if (batch) {
+    if (nids) {
         /* Every node in the batch was unlinked before this point (under its set lock,
          * which we took since), so readers that could still see it are pre-existing. */
         if (!sl_load_relaxed(&xlocked_mode)) {
@@ -461,18 +456,31 @@ static unsigned reclaim(struct rcu_set *waiter) {
             /* TSan: every reader released rcu_gp_sync before leaving its section.
              * pairs with rcu.c:claim_rcu */
             sl_tsan_acquire(&rcu_gp_sync);
-            sl_count(waiter ? &waiter->xgrace_waits : &first->xgrace_bg);
+            sl_count(waiter ? &waiter->xgrace_waits : &rcu_sets[ids[0]]->xgrace_bg);
             waited = false; /* counted */
         }
-        for (rcu_node_t *p = batch; p; p = p->pool_next)
-            node_set_where(p, SL_RCU_NODE_FREE);
         sl_fas_relaxed(&xretired_total, n);
-        /* The pool lock orders our last use of the batch before its reuse by a push. */
-        pthread_mutex_lock(&pool_lock);
-        tail->pool_next = pool_free;
-        pool_free = batch;
-        pool_nfree += n;
-        pthread_mutex_unlock(&pool_lock);
+        /* Each set gets its own nodes back, spliced whole (no walk over cold nodes); a
+         * set already holding RCU_CACHE_KEEP gives them to the pool. The set lock (or the
+         * pool lock) orders our last use of the batch before its reuse by a push. */
+        for (unsigned i = 0; i < nids; i++) {
+            struct rcu_set *c = rcu_sets[ids[i]];
+            lock_set(c);
+            if (c->ncache < RCU_CACHE_KEEP) {
+                c->gp_tail->pool_next = c->cache;
+                c->cache = c->gp_batch;
+                c->ncache += c->ngp;
+            } else {
+                pthread_mutex_lock(&pool_lock);
+                c->gp_tail->pool_next = pool_free;
+                pool_free = c->gp_batch;
+                pool_nfree += c->ngp;
+                pthread_mutex_unlock(&pool_lock);
+            }
+            c->gp_batch = c->gp_tail = NULL;
+            c->ngp = 0;
+            unlock_set(c);
+        }
     }
     pthread_mutex_unlock(&reclaim_lock);
     if (waiter && waited)
@@ -782,8 +790,25 @@ void *sl_rcu_test_node_of(sl_spanset_t *set, sl_span_t *s) {
     return got;
 }
 
+/* xwhere says LISTED or RETIRED; a reclaim pass does not walk its nodes to mark them
+ * free, so a retired node that sits in a cache or the pool is free. */
 int sl_rcu_test_node_state(void *node) {
-    return (int)sl_load_relaxed(&((rcu_node_t *)node)->xwhere);
+    int where = (int)sl_load_relaxed(&((rcu_node_t *)node)->xwhere);
+    if (where != SL_RCU_NODE_RETIRED)
+        return where;
+    bool found = false;
+    for (unsigned id = 0; id < rcu_nsets && !found; id++) {
+        struct rcu_set *c = rcu_sets[id];
+        lock_set(c);
+        for (rcu_node_t *n = c->cache; n && !found; n = n->pool_next)
+            found = n == node;
+        unlock_set(c);
+    }
+    pthread_mutex_lock(&pool_lock);
+    for (rcu_node_t *n = pool_free; n && !found; n = n->pool_next)
+        found = n == node;
+    pthread_mutex_unlock(&pool_lock);
+    return found ? SL_RCU_NODE_FREE : SL_RCU_NODE_RETIRED;
 }
 
 bool sl_rcu_test_hold(sl_spanset_t *set, void *node, void (*hold)(void *), void *arg, void **before,
