@@ -59,11 +59,11 @@
  *               node is reused only after a grace period that began after the unlink, so a
  *               reader standing on it inside its read-side section never sees it relinked
  *               into any list or given a span.
- * Lock order:   reclaim_lock -> set lock -> pool_lock -> (the metadata lock inside
- *               sl_os_meta_alloc). wake_lock is a leaf. Two set locks are never held
- *               together; no lock is held while calling synchronize_rcu except
- *               reclaim_lock; the mheap is never entered from a variant. Readers hold no
- *               lock.
+ * Lock order:   reclaim_lock -> set lock -> pool_lock; set lock -> sl_os_meta_alloc's
+ *               locks (its metadata lock, and the heap lock when it falls back to heap
+ *               pages: the mheap never calls a variant, so no cycle). wake_lock is a leaf.
+ *               Two set locks are never held together; no lock is held while calling
+ *               synchronize_rcu except reclaim_lock. Readers hold no lock.
  * Threads:      thread_attach registers with urcu; pop registers an unattached caller
  *               lazily; a pthread key destructor and thread_detach unregister. After
  *               thread_detach (or the destructor) a thread uses the locked path: the list
