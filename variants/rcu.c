@@ -79,8 +79,9 @@
  *               (the source of the reports `called_from_lib:liburcu-memb.so` hid), and the
  *               library's own accesses are uninstrumented. No suppression is needed.
  * Canary:       -DSL_TSAN_CANARY: push links its node without the writer lock (and never
- *               revives, so every push takes that path); canary_touch reads the
- *               lock-protected nlinked count with no lock.
+ *               revives, so every push takes that path); the accesses of link_head_locked
+ *               it leaves unlocked are the CANARY sites. canary_touch reads the set's
+ *               nlinked under the lock.
  * Stall points: the read-side section is claim_rcu (one walk between read_lock and
  *               read_unlock); the writer sections are the bodies between lock_set and
  *               unlock_set in rcu_push, prune and claim_locked; a grace period is
@@ -394,7 +395,7 @@ static void offer_locked(struct rcu_set *c, rcu_node_t *n, sl_span_t *s) {
     sl_store_relaxed(&s->xstate, SL_SPAN_AVAILABLE);
     /* Release: the giver's writes to the span (its sweep, the mheap's init) and its
      * AVAILABLE state are visible to the reader whose claim CAS reads this.
-     * pairs with rcu.c:try_claim */
+     * pairs with rcu.c:try_claim. model rcu.cc:publish_store */
     sl_store_release(&n->xspan, s);
     sl_faa_relaxed(&c->xavail, 1);
 }
@@ -402,12 +403,12 @@ static void offer_locked(struct rcu_set *c, rcu_node_t *n, sl_span_t *s) {
 /* Offer s in the free node n, linked at the head of c's list. */
 static void link_head_locked(struct rcu_set *c, rcu_node_t *n, sl_span_t *s) {
     node_set_where(n, SL_RCU_NODE_LISTED);
-    n->next = c->head;
-    c->nlinked++;
+    n->next = c->head; /* CANARY site */
+    c->nlinked++;      /* CANARY site */
     offer_locked(c, n, s);
     /* Release (cmm_wmb + store): a reader that finds n through head sees its next link and
-     * its span. pairs with rcu.c:claim_rcu (rcu_dereference) */
-    rcu_assign_pointer(c->head, n);
+     * its span. pairs with rcu.c:claim_rcu (rcu_dereference). model rcu.cc:head_assign */
+    rcu_assign_pointer(c->head, n); /* CANARY site */
 }
 
 /* --- grace periods ------------------------------------------------------------------- */
@@ -571,8 +572,8 @@ static sl_span_t *try_claim(struct rcu_set *c, rcu_node_t *n) {
     sl_span_t *s = sl_load_relaxed(&n->xspan);
     if (!s)
         return NULL;
-    /* Acquire: we see what the giver wrote before offering s. pairs with
-     * rcu.c:link_head_locked */
+    /* Acquire: we see what the giver wrote before offering s; one claimer wins.
+     * pairs with rcu.c:offer_locked. model rcu.cc:claim_cas */
     if (sl_cas_acq_rel(&n->xspan, &s, NULL)) {
         sl_fas_relaxed(&c->xavail, 1);
         sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
@@ -587,7 +588,7 @@ static sl_span_t *claim_rcu(struct rcu_set *c, unsigned *dead, bool *raced) {
     sl_span_t *got = NULL;
     urcu_memb_read_lock();
     /* rcu_dereference: consume/acquire. pairs with rcu.c:link_head_locked and
-     * unlink_locked (rcu_assign_pointer) */
+     * unlink_locked (rcu_assign_pointer). model rcu.cc:head_deref */
     for (rcu_node_t *n = rcu_dereference(c->head); n; n = rcu_dereference(n->next)) {
         if (node_dead(n)) {
             (*dead)++;
@@ -748,13 +749,14 @@ static void rcu_atfork_child(void) {
     pthread_mutex_init(&reclaim_lock, NULL);
 }
 
-#ifdef SL_TSAN_CANARY
-/* Observer: reads the count that the canary's unlocked link writes. Must be reported. */
+/* Observer: the set's link count under the writer lock. */
 static void rcu_canary_touch(sl_spanset_t *set) {
-    volatile uint32_t n = rset(set)->nlinked;
+    struct rcu_set *c = rset(set);
+    lock_set(c);
+    volatile uint32_t n = c->nlinked;
     (void)n;
+    unlock_set(c);
 }
-#endif
 
 const sl_central_ops_t sl_central_rcu = {
     .name = "rcu",
@@ -772,9 +774,7 @@ const sl_central_ops_t sl_central_rcu = {
     .atfork_prepare = rcu_atfork_prepare,
     .atfork_parent = rcu_atfork_parent,
     .atfork_child = rcu_atfork_child,
-#ifdef SL_TSAN_CANARY
     .canary_touch = rcu_canary_touch,
-#endif
 };
 
 /* --- test hooks (rcu_test.h) ------------------------------------------------------------ */

@@ -1,17 +1,20 @@
-// Model of the rcu variant's in-place claim (variants/rcu.c: publish_locked, link_head_locked,
-// try_claim, claim_rcu).
+// Model of the rcu variant's in-place claim (variants/rcu.c: offer_locked, link_head_locked,
+// try_claim, claim_rcu). The list holds nodes; a node's offer word (xspan in the C code) is
+// a span pointer while the node offers that span and NULL once it is claimed. Here the word
+// is state[node]: OFFERED stands for "a span pointer", CLAIMED for NULL, and node i offers
+// span i (payload[i] is that span's contents).
 //
-// A class list holds span A, linked earlier and claimed (a dead entry). Thread 0 is a giver
-// under the writer lock: it revives A in place (writes into A, then publish: store
-// AVAILABLE, release) and links a fresh span B at the head (writes into B, links B's next
-// to the old head and stores AVAILABLE, then publishes the head with rcu_assign_pointer).
-// Threads 1 and 2 are readers: each walks the list from the head (rcu_dereference) and
-// claims the first AVAILABLE span by CAS AVAILABLE -> TRANSIT, then uses it (plain
-// writes); a walk that finds nothing is retried a few times.
-// Checked: a span is claimed by one reader per publish, and the claimer's writes are
-// ordered after the giver's (rl::var: a data race otherwise). The grace period (unlink,
-// synchronize_rcu, reuse of the links) is not modelled here: tests/test_rcu_grace.c holds
-// a reader inside its section to check it.
+// The list holds node A, linked earlier and claimed (dead). Thread 0 is a giver under the
+// writer lock: it revives A in place (writes into its span, then offer: release store of
+// the word) and links a fresh node B at the head (writes into B's span, B's next to the old
+// head, offers it, then publishes the head with rcu_assign_pointer). Threads 1 and 2 are
+// readers: each walks the list from the head (rcu_dereference) and claims the first
+// offering node by CAS OFFERED -> CLAIMED, then uses the span (plain writes); a walk that
+// finds nothing is retried a few times.
+// Checked: a span is claimed by one reader per offer, and the claimer's writes are ordered
+// after the giver's (rl::var: a data race otherwise). The grace period (unlink,
+// synchronize_rcu, reuse of a node) is not modelled here: tests/test_rcu_grace.c holds a
+// reader inside its section to check it.
 #include "model.hpp"
 
 SL_SITE(publish_store, "variants/rcu.c", store, rl::mo_release);
@@ -20,13 +23,13 @@ SL_SITE(head_assign, "variants/rcu.c", store, rl::mo_release);
 SL_SITE(head_deref, "variants/rcu.c", load, rl::mo_consume);
 
 static const std::vector<slm::mutant> mutants = {
-    {"publish-relaxed", "publish_locked stores AVAILABLE relaxed (a revived span is claimed before "
-                        "its giver's writes)"},
+    {"publish-relaxed", "offer_locked stores the span relaxed (a revived node's span is claimed "
+                        "before its giver's writes)"},
     {"claim-relaxed", "try_claim's CAS is relaxed"},
     {"claim-load-store", "try_claim takes the span by load and store, not CAS"},
 };
 
-enum { AVAILABLE = 2, TRANSIT = 4, A = 1, B = 2 }; // span ids: index + 1
+enum { OFFERED = 2, CLAIMED = 4, A = 1, B = 2 }; // node ids: index + 1
 
 struct rcu_model : rl::test_suite<rcu_model, 3> {
     rl::atomic<unsigned> head;
@@ -39,8 +42,8 @@ struct rcu_model : rl::test_suite<rcu_model, 3> {
     void before() {
         next[0]($).store(0, rl::mo_relaxed);
         next[1]($).store(0, rl::mo_relaxed);
-        state[0]($).store(TRANSIT, rl::mo_relaxed); // A: linked, claimed by thread 0 earlier
-        state[1]($).store(0, rl::mo_relaxed);       // B: not linked
+        state[0]($).store(CLAIMED, rl::mo_relaxed); // A: linked, claimed earlier (dead)
+        state[1]($).store(0, rl::mo_relaxed);       // B: a free node, not linked
         payload[0]($) = 0;
         payload[1]($) = 0;
         claims[0]($).store(0, rl::mo_relaxed);
@@ -48,30 +51,30 @@ struct rcu_model : rl::test_suite<rcu_model, 3> {
         head($).store(A, rl::mo_release);
     }
 
-    // rcu.c:publish_locked
+    // rcu.c:offer_locked
     void publish(unsigned s) {
-        state[s - 1]($).store(AVAILABLE,
+        state[s - 1]($).store(OFFERED,
                               slm::order(site_publish_store, "publish-relaxed", rl::mo_relaxed));
     }
 
     // rcu.c:try_claim
     bool try_claim(unsigned s) {
         unsigned st = state[s - 1]($).load(rl::mo_relaxed);
-        if (st != AVAILABLE)
+        if (st != OFFERED)
             return false;
         if (slm::is("claim-load-store")) {
-            state[s - 1]($).store(TRANSIT, rl::mo_release);
+            state[s - 1]($).store(CLAIMED, rl::mo_release);
             return true;
         }
         return state[s - 1]($).compare_exchange_strong(
-            st, TRANSIT, slm::order(site_claim_cas, "claim-relaxed", rl::mo_relaxed));
+            st, CLAIMED, slm::order(site_claim_cas, "claim-relaxed", rl::mo_relaxed));
     }
 
     // rcu.c:claim_rcu (the read-side walk)
     unsigned claim() {
         for (unsigned s = head($).load(site_head_deref); s;
              s = next[s - 1]($).load(rl::mo_consume)) {
-            if (state[s - 1]($).load(rl::mo_relaxed) != AVAILABLE)
+            if (state[s - 1]($).load(rl::mo_relaxed) != OFFERED)
                 continue;
             if (try_claim(s))
                 return s;
