@@ -16,6 +16,7 @@
 #include "os.h"
 #include "policy.h"
 #include "scavenger.h"
+#include "stall.h"
 
 enum { INIT_NONE, INIT_DONE };
 
@@ -130,7 +131,7 @@ static int init_locked(const char *name) {
         sl_message("unknown span-return policy '%s' (known: %s)", pname, known);
         return -EINVAL;
     }
-    if (sl_scavenger_configure() < 0)
+    if (sl_scavenger_configure() < 0 || sl_stall_configure_env() < 0)
         return -EINVAL;
     const char *up = getenv("SPANLAB_UNPARK_PCT");
     if (up && *up) {

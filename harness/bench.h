@@ -94,6 +94,16 @@ const sl_bench_workload_t *const *sl_bench_workloads(void); /* NULL-terminated *
 const sl_bench_workload_t *sl_bench_workload_find(const char *name);
 int sl_bench_workload_param_index(const sl_bench_workload_t *wl, const char *key);
 
+/* Rows for a workload's parameter table: stalls at the mcentral variant's stall points
+ * (alloc/stall.h), spanlab backends only. The cell applies them after set-up, before the
+ * workers start (cell.c). */
+/* clang-format off */
+#define SL_BENCH_STALL_PARAMS                                                                  \
+    {"stall_ppm", 0, 0, 1000000, "stalls per million passes through a stall point (spanlab)"}, \
+    {"stall_us", 50, 0, 1000000, "length of one stall, microseconds"},                         \
+    {"stall_spin", 0, 0, 1, "0: a stall sleeps (leaves the CPU); 1: it busy-waits"}
+/* clang-format on */
+
 static inline long sl_bench_param_get(const sl_bench_run_t *run, const char *key) {
     return run->param[sl_bench_workload_param_index(run->wl, key)];
 }

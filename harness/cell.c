@@ -15,6 +15,7 @@
 
 #include "cell.h"
 #include "spanlab.h"
+#include "stall.h"
 #include "sysinfo.h"
 
 static int cell_fd = -1;
@@ -51,6 +52,22 @@ void sl_bench_oom(const char *where) {
     char why[128];
     snprintf(why, sizeof why, "out of memory in %s", where);
     cell_fail(why);
+}
+
+/* The workload's stall_* parameters (SL_BENCH_STALL_PARAMS), if it has them: after set-up,
+ * so that only the measured phase (and the workers' own preparation) is stalled. */
+static void cell_stalls(const sl_bench_run_t *run) {
+    if (sl_bench_workload_param_index(run->wl, "stall_ppm") < 0)
+        return;
+    long ppm = sl_bench_param_get(run, "stall_ppm");
+    if (ppm == 0)
+        return;
+    if (!run->be->has_central)
+        cell_fail("stall_ppm needs a spanlab backend (the stall points are in its variants)");
+    if (sl_stall_configure((uint32_t)ppm, (uint32_t)sl_bench_param_get(run, "stall_us"),
+                           sl_bench_param_get(run, "stall_spin") ? SL_STALL_SPIN : SL_STALL_SLEEP) <
+        0)
+        cell_fail("stall parameters out of range");
 }
 
 void sl_bench_sample_reset(sl_bench_thread_t *t) {
@@ -174,6 +191,7 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
             cell_fail(why);
         }
     }
+    cell_stalls(&run);
     long ncpu = sl_sysinfo_cores();
     for (unsigned i = 0; i < run.nthreads; i++) {
         sl_bench_thread_t *t = &run.threads[i];

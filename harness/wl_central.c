@@ -15,6 +15,7 @@ static const sl_bench_param_t central_params[] = {
     {"size", 1024, 1, 32768, "object size whose span class is exchanged"},
     {"noscan", 0, 0, 1, "1: the pointer-free span class of that size"},
     {"prefill", 4, 1, 1024, "partial spans each thread puts into circulation first"},
+    SL_BENCH_STALL_PARAMS,
     {NULL, 0, 0, 0, NULL},
 };
 

@@ -21,6 +21,7 @@ static const sl_bench_param_t larson_params[] = {
     {"warmup", 1, 0, 1,
      "1: the driver allocates, shuffles and churns all objects first (published); 0: each "
      "worker allocates its own"},
+    SL_BENCH_STALL_PARAMS,
     {NULL, 0, 0, 0, NULL},
 };
 

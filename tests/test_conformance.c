@@ -29,6 +29,7 @@
 
 #include "central.h"
 #include "spanlab.h"
+#include "stall.h"
 
 static const char *variant;
 static unsigned conf_threads, conf_rounds;
@@ -1134,6 +1135,13 @@ int main(int argc, char **argv) {
         printf("[%s] %s: %.2f s\n", variant, phases[k].name, now_s() - t0);
     }
     check_conservation("end");
+    /* With $SPANLAB_STALL_PPM set the variant's stall points must have fired: otherwise the
+     * stall-enabled run (ctest conformance_stall_<variant>) proved nothing. */
+    const char *stall_ppm = getenv("SPANLAB_STALL_PPM");
+    if (stall_ppm && strtoul(stall_ppm, NULL, 10) > 0) {
+        CHECK(sl_stall_count() > 0, "SPANLAB_STALL_PPM=%s but no stall point fired", stall_ppm);
+        printf("[%s] stalls: %llu\n", variant, (unsigned long long)sl_stall_count());
+    }
     struct sl_central_counters c;
     sl_central_counters(-1, &c);
     printf("[%s] ok: cache %llu uncache %llu put_available %llu grown %llu returned %llu "

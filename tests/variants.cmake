@@ -25,6 +25,12 @@ target_compile_options(test_conformance PRIVATE ${SL_WARNINGS})
 foreach(v IN LISTS SL_VARIANT_NAMES)
     add_test(NAME conformance_${v} COMMAND test_conformance ${v})
     set_tests_properties(conformance_${v} PROPERTIES LABELS variant TIMEOUT 300)
+    # The same suite, shorter, with stalls at the variant's stall points (alloc/stall.h):
+    # 2000 per million passes of 20 us, sleeping. Results must not change; the suite also
+    # checks that stalls happened.
+    add_test(NAME conformance_stall_${v} COMMAND test_conformance ${v})
+    set_tests_properties(conformance_stall_${v} PROPERTIES LABELS "variant;stall" TIMEOUT 300
+                         ENVIRONMENT "SPANLAB_STALL_PPM=2000;SPANLAB_STALL_US=20;SPANLAB_STALL_MODE=sleep;SL_CONF_SECONDS=0.3;SL_CONF_ITERS=5000;SL_CONF_ROUNDS=100")
     if(TARGET test_stress)
         add_test(NAME stress_${v} COMMAND test_stress)
         set_tests_properties(stress_${v} PROPERTIES LABELS "variant;stress" TIMEOUT 300

@@ -29,6 +29,7 @@
 #include "central.h"
 #include "ckstack_ops.h"
 #include "fatal.h"
+#include "stall.h"
 
 _Static_assert(sizeof(ck_stack_entry_t) <= sizeof(((sl_span_t *)0)->vlink[0]),
                "ck_stack_entry_t fits in vlink[0]");
@@ -77,6 +78,8 @@ static void ckstack_destroy(sl_spanset_t *set) {
 static sl_span_t *ckstack_take(struct ckstack_central *c) {
     ck_stack_entry_t *e;
     for (;;) {
+        /* Right before the trypop (its head load and CAS are one CK inline function). */
+        SL_STALL_POINT();
         int r = sl_ckstack_ops_trypop(&c->stack, &e);
         if (r > 0)
             break;
@@ -101,7 +104,10 @@ static void ckstack_put(struct ckstack_central *c, sl_span_t *s, bool annotate) 
     if (annotate)
         sl_tsan_release(s);
     sl_count(&c->xavail);
-    while (!sl_ckstack_ops_trypush(&c->stack, ckstack_entry(s))) {
+    for (;;) {
+        SL_STALL_POINT(); /* right before the trypush (head load, then CAS) */
+        if (sl_ckstack_ops_trypush(&c->stack, ckstack_entry(s)))
+            break;
         sl_count(&c->xcas_retries);
         sl_cpu_relax();
     }

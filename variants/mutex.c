@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "central.h"
+#include "stall.h"
 
 struct mutex_set {
     _Alignas(64) pthread_mutex_t lock;
@@ -54,6 +55,7 @@ static void mutex_destroy(sl_spanset_t *set) {
 static int mutex_push(sl_spanset_t *set, sl_span_t *s) {
     struct mutex_set *m = mset(set);
     lock_set(m);
+    SL_STALL_POINT(); /* holding the set lock */
     atomic_store_explicit(&s->xstate, SL_SPAN_AVAILABLE, memory_order_relaxed);
     s->prev = NULL;
     s->next = m->head;
@@ -68,6 +70,7 @@ static int mutex_push(sl_spanset_t *set, sl_span_t *s) {
 static sl_span_t *mutex_pop(sl_spanset_t *set) {
     struct mutex_set *m = mset(set);
     lock_set(m);
+    SL_STALL_POINT(); /* holding the set lock */
     sl_span_t *s = m->head;
     if (s) {
         m->head = s->next;

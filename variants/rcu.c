@@ -107,6 +107,7 @@
 #include "fatal.h"
 #include "os.h"
 #include "rcu_test.h"
+#include "stall.h"
 
 /* A reader that skipped this many claimed (dead) nodes prunes them if the lock is free. */
 #define RCU_PRUNE_DEAD 8
@@ -212,6 +213,7 @@ static void lock_set(struct rcu_set *c) {
         sl_count(&c->xlock_waits);
         pthread_mutex_lock(&c->lock);
     }
+    SL_STALL_POINT(); /* every writer section */
 }
 
 static void unlock_set(struct rcu_set *c) {
@@ -587,6 +589,7 @@ static sl_span_t *try_claim(struct rcu_set *c, rcu_node_t *n) {
 static sl_span_t *claim_rcu(struct rcu_set *c, unsigned *dead, bool *raced) {
     sl_span_t *got = NULL;
     urcu_memb_read_lock();
+    SL_STALL_POINT(); /* inside the read-side section: delays every grace period */
     /* rcu_dereference: consume/acquire. pairs with rcu.c:link_head_locked and
      * unlink_locked (rcu_assign_pointer). model rcu.cc:head_deref */
     for (rcu_node_t *n = rcu_dereference(c->head); n; n = rcu_dereference(n->next)) {

@@ -60,6 +60,7 @@
 #include "central.h"
 #include "fatal.h"
 #include "os.h"
+#include "stall.h"
 
 #define SS_BLOCK_ENTRIES 512   /* spans per block (Go's spanSetBlockEntries) */
 #define SS_RING          16384 /* spine ring entries per class (128 KiB, mapped lazily) */
@@ -279,6 +280,9 @@ static int ss_push(struct ss_set *set, sl_span_t *s) {
      * before we store spins on it. */
     uint64_t pos = sl_faa_relaxed(&set->xtail, 1);
     ss_block_t *b = block_for_push(set, pos / SS_BLOCK_ENTRIES);
+    /* Between claiming the position and publishing the slot: a popper that claims this
+     * position meanwhile waits for us (the one blocking step of the set). */
+    SL_STALL_POINT();
 #ifdef SL_TSAN_CANARY
     /* Canary: the slot published with a plain store (no release). */
     *(sl_span_t **)&b->xslots[pos % SS_BLOCK_ENTRIES] = s; /* CANARY site */
@@ -311,7 +315,8 @@ static sl_span_t *ss_pop(struct ss_set *set) {
              * model spanset.cc:spine_load */
             b = sl_load_acquire(&spine[top % SS_RING]);
             if (!b || sl_load_relaxed(&b->xtop) != top)
-                return NULL; /* a pusher is still installing the head's block (as in Go) */
+                return NULL;  /* a pusher is still installing the head's block (as in Go) */
+            SL_STALL_POINT(); /* between reading the head and the CAS */
             /* acq_rel: head positions are handed out once; the block cannot be recycled
              * while position h is unpopped, so b stays valid. model spanset.cc:head_cas */
             if (sl_cas_acq_rel(&set->xhead, &h, h + 1))

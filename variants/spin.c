@@ -29,6 +29,7 @@
 
 #include "central.h"
 #include "fatal.h"
+#include "stall.h"
 
 struct spin_central {
     _Alignas(64) ck_spinlock_ticket_t lock;
@@ -137,6 +138,7 @@ static void spin_destroy(sl_spanset_t *set) {
 static sl_span_t *spin_pop(sl_spanset_t *set) {
     struct spin_central *c = spin_set(set);
     spin_lock(c);
+    SL_STALL_POINT(); /* holding the ticket */
     sl_span_t *s = spin_pop_locked(c);
     if (s != NULL) {
         c->navail--;
@@ -155,6 +157,7 @@ static int spin_push(sl_spanset_t *set, sl_span_t *s) {
      * previous owner's state. pairs with central.c:sl_central_note_free_remote */
     sl_store_release(&s->xstate, SL_SPAN_AVAILABLE);
     spin_lock(c);
+    SL_STALL_POINT(); /* holding the ticket */
     spin_push_locked(c, s);
 #ifndef SL_TSAN_CANARY
     c->navail++;
