@@ -90,7 +90,7 @@ published)
         --threads 1,2 --seconds 0.05 --repeat 1 --quiet --out "$TMP/w/pub.csv" || exit 1
     "$PY" "$SRC/tests/harness/check_csv.py" "$TMP/w/pub.csv" 16 || exit 1
     for want in "threadtest,.*,batch=30000;size=8;split=1," \
-        "larson,.*,slots=5000;min=8;max=1000;rounds=500000;warmup=1," \
+        "larson,.*,slots=5000;min=8;max=1000;rounds=500000;warmup=1;stall_ppm=0;stall_us=50;stall_spin=0," \
         "prodcons,.*,size=64;batch=4096;depth=100;touch=128," "scratch,.*,size=1;writes=2000000,"; do
         [ "$(grep -c "^[a-z]*,[a-z]*,$want" "$TMP/w/pub.csv")" = 4 ] ||
             { echo "FAIL: want 4 rows matching $want"; exit 1; }
@@ -102,7 +102,7 @@ published)
         --param warmup=0 --param prodcons.batch=64 --param depth=16 --param prodcons.touch=1 \
         --param scratch.size=8 --param writes=100 || exit 1
     "$PY" "$SRC/tests/harness/check_csv.py" "$TMP/w/old.csv" 16 || exit 1
-    grep -q ",slots=1000;min=16;max=128;rounds=10000;warmup=0," "$TMP/w/old.csv" ||
+    grep -q ",slots=1000;min=16;max=128;rounds=10000;warmup=0;stall_ppm=0;stall_us=50;stall_spin=0," "$TMP/w/old.csv" ||
         { echo "FAIL: larson's earlier defaults not in effect"; exit 1; }
     "$SLBENCH" --list | grep -q "source: .*larson 5 8 1000 5000 100 4141 T" ||
         { echo "FAIL: --list does not name larson's source"; exit 1; }
