@@ -12,6 +12,7 @@
 #include "mcache.h"
 #include "mheap.h"
 #include "os.h"
+#include "policy.h"
 
 /* An all-free span given back is kept while its class has fewer available spans than
  * this (anti-thrash: the next refill finds it), and returned to the mheap otherwise. */
@@ -162,9 +163,21 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
         sl_fatal("span %p owned by two caches (%#lx and %#lx)", (void *)s->base,
                  (unsigned long)none, (unsigned long)owner);
     atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
+    s->home = NULL; /* a policy that wants a home sets it before the span parks */
     sl_span_sweep(s);
     sl_counter_bump(spc, SL_CTR_CACHE);
     return s;
+}
+
+void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner) {
+    uintptr_t none = 0;
+    if (!atomic_compare_exchange_strong_explicit(&s->xowner, &none, owner, memory_order_acq_rel,
+                                                 memory_order_relaxed))
+        sl_fatal("span %p owned by two caches (%#lx and %#lx)", (void *)s->base,
+                 (unsigned long)none, (unsigned long)owner);
+    atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
+    s->home = NULL;
+    sl_counter_bump(s->spanclass, SL_CTR_HOME);
 }
 
 static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
@@ -215,6 +228,8 @@ void sl_central_note_free_remote(sl_span_t *s) {
          * and the span parked again since, full. Only a span with enough pending frees
          * may become available. model park.cc:unpark_recheck */
         if (sl_span_unpark_ready(s)) {
+            if (sl_policy_active->unparked && sl_policy_active->unparked(s))
+                return; /* the policy took it (home) */
             sl_counter_bump(s->spanclass, SL_CTR_PUT_AVAILABLE);
             sl_central_push(0, s);
             return;
@@ -265,8 +280,12 @@ void sl_central_counters(int spc, struct sl_central_counters *out) {
         out->put_available_calls += c[SL_CTR_PUT_AVAILABLE];
         out->spans_grown += c[SL_CTR_GROWN];
         out->spans_returned += c[SL_CTR_RETURNED];
-        out->spans_cached += c[SL_CTR_CACHE] - c[SL_CTR_UNCACHE];
-        out->spans_parked += c[SL_CTR_PARKS] - c[SL_CTR_PUT_AVAILABLE];
+        out->spans_cached += c[SL_CTR_CACHE] + c[SL_CTR_HOME] - c[SL_CTR_UNCACHE];
+        out->spans_parked += c[SL_CTR_PARKS] - c[SL_CTR_PUT_AVAILABLE] - c[SL_CTR_HOME];
+        out->local_frees += c[SL_CTR_LOCAL_FREES];
+        out->remote_frees += c[SL_CTR_REMOTE_FREES];
+        out->home_returns += c[SL_CTR_HOME];
+        out->spills += c[SL_CTR_SPILL];
         if (!sl_central_active)
             continue;
         out->spans_available += available_count(k);

@@ -16,6 +16,9 @@
  *                         with a remote free (seq_cst OR of its bit, then seq_cst load of
  *                         xstate). At least one side sees the other.
  *   PARKED -> TRANSIT     seq_cst CAS by whoever saw both the state and a free: one winner.
+ *                         It then pushes the span (acquire/release as below) or, under
+ *                         the home policy, takes it as its own: TRANSIT -> CACHED as above
+ *                         (its home fields were written before the seq_cst PARKED store).
  *   TRANSIT -> AVAILABLE  ops->push, by the variant, *before* the span is reachable through
  *                         the set; the set's publication (unlock, release store or CAS)
  *                         is the release that carries the span's contents.
@@ -116,8 +119,13 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags);
 void sl_central_uncache(sl_span_t *s, uintptr_t owner);
 
 /* A free landed in span s (any thread, after the xfree_bits OR) and saw it PARKED: unpark
- * it if enough frees are pending. Exactly one caller wins and pushes it to set 0. */
+ * it if enough frees are pending. Exactly one caller wins; the policy's `unparked` hook
+ * may keep the span, else it goes to set 0. */
 void sl_central_note_free_remote(sl_span_t *s);
+
+/* The caller won PARKED -> TRANSIT on s and keeps it for cache `owner` (the home policy):
+ * xowner CAS 0 -> owner, state CACHED, counted as a home return. The caller sweeps it. */
+void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner);
 
 /* A span the caller owns (TRANSIT, not full) into set i of its class. When the set cannot
  * take it (-ENOMEM), an all-free span goes back to the mheap and any other joins the

@@ -17,6 +17,10 @@ enum {
     SL_CTR_GROWN,         /* spans taken from the mheap */
     SL_CTR_RETURNED,      /* all-free spans given back to the mheap */
     SL_CTR_PARKS,         /* full spans parked */
+    SL_CTR_HOME,          /* parked spans unparked by their home thread onto its home list */
+    SL_CTR_SPILL,         /* spans a home list had no room for, sent to the mcentral */
+    SL_CTR_LOCAL_FREES,   /* frees recorded owner-locally (no atomics), counted at sweep */
+    SL_CTR_REMOTE_FREES,  /* frees through the atomic free bitmap, counted at sweep */
     SL_CTR_N
 };
 
@@ -32,15 +36,19 @@ extern __thread sl_counters_block_t *sl_tls_counters;
 
 sl_counters_block_t *sl_counters_attach(void);
 
-static inline void sl_counter_bump(unsigned spc, unsigned k) {
+static inline void sl_counter_add(unsigned spc, unsigned k, uint64_t n) {
     sl_counters_block_t *b = sl_tls_counters;
     if (__builtin_expect(!b, 0))
         b = sl_counters_attach();
     _Atomic uint64_t *p = &b->v[spc][k];
     if (__builtin_expect(b->shared, 0))
-        sl_faa_relaxed(p, 1);
+        sl_faa_relaxed(p, n);
     else
-        sl_store_relaxed(p, sl_load_relaxed(p) + 1);
+        sl_store_relaxed(p, sl_load_relaxed(p) + n);
+}
+
+static inline void sl_counter_bump(unsigned spc, unsigned k) {
+    sl_counter_add(spc, k, 1);
 }
 
 /* Totals of class spc over every thread, exited ones included. */

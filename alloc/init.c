@@ -133,6 +133,8 @@ static int init_locked(const char *name) {
     }
     if (sl_scavenger_configure() < 0 || sl_stall_configure_env() < 0)
         return -EINVAL;
+    if (policy->configure && policy->configure() < 0)
+        return -EINVAL;
     const char *up = getenv("SPANLAB_UNPARK_PCT");
     if (up && *up) {
         char *end;

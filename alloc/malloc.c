@@ -165,7 +165,8 @@ static inline unsigned object_index(sl_span_t *s, uintptr_t a) {
     return sl_divmul_index(a - s->base, s->divmul);
 }
 
-/* Remote free: one atomic OR into the span's free bitmap, then unpark it if parked. */
+/* Remote free (the span is not this thread's): one atomic OR into the span's free
+ * bitmap, then unpark it if parked. */
 static void free_remote(sl_span_t *s, unsigned idx) {
     unsigned w = idx / 64;
     uint64_t bit = (uint64_t)1 << (idx % 64);
@@ -182,8 +183,9 @@ static void free_remote(sl_span_t *s, unsigned idx) {
         sl_central_note_free_remote(s);
 }
 
-/* Owner-local free: the span is this thread's cached span of its class, so the
- * owner-only fields are ours (no atomics). The slot comes back at the next sweep. */
+/* Owner-local free: this thread's cache owns the span (its current span of the class, or
+ * one on its home list), so the owner-only fields are ours (no atomics). The slot comes
+ * back at the next sweep. */
 static inline void free_local(sl_span_t *s, unsigned idx) {
     unsigned w = idx / 64;
     uint64_t bit = (uint64_t)1 << (idx % 64);
@@ -193,8 +195,15 @@ static inline void free_local(sl_span_t *s, unsigned idx) {
     s->local_free[w] |= bit;
 }
 
+/* True when this thread's cache owns s. Only the owner moves xowner away from its own
+ * value, so the relaxed load cannot see our cache while another thread owns the span. A
+ * recycled cache owns nothing of its earlier thread's (the flush gave every span back). */
+static inline bool owned_here(sl_span_t *s) {
+    return sl_load_relaxed(&s->xowner) == (uintptr_t)sl_tls_mcache;
+}
+
 void sl_free_slot(sl_span_t *s, unsigned idx) {
-    if (sl_tls_mcache->alloc[s->spanclass] == s)
+    if (owned_here(s))
         free_local(s, idx);
     else
         free_remote(s, idx);
@@ -243,7 +252,7 @@ void sl_free(void *p) {
         free_unknown(p);
         return;
     }
-    if (sl_tls_mcache->alloc[s->spanclass] == s && s->spanclass != SL_TINY_SPAN_CLASS) {
+    if (owned_here(s) && s->spanclass != SL_TINY_SPAN_CLASS) {
         unsigned idx = object_index(s, a);
         if (__builtin_expect(a == (uintptr_t)sl_span_obj(s, idx) && a < s->limit, 1)) {
             free_local(s, idx);

@@ -45,7 +45,9 @@ static sl_mcache_t *mcache_create(void) {
     pthread_mutex_unlock(&free_lock);
     if (!c && !(c = sl_os_meta_alloc(sizeof *c)))
         return NULL;
+    uint64_t gen = c->gen;
     memset(c, 0, sizeof *c);
+    c->gen = gen + 1;
     for (unsigned i = 0; i < SL_NUM_SPAN_CLASSES; i++)
         c->alloc[i] = &sl_span_empty;
     sl_tls_mcache = c;
@@ -90,6 +92,7 @@ void sl_mcache_flush(void) {
     sl_mcache_t *c = sl_tls_mcache;
     if (c == &sl_mcache_empty)
         return;
+    c->gen++;                   /* from here on, no span goes back to this cache's home */
     sl_tiny_release_current(c); /* may free into this cache's own tiny span: first */
     for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
         sl_span_t *s = c->alloc[spc];

@@ -10,6 +10,13 @@
 #include "mheap.h"
 #include "span.h"
 
+/* A home list (home policy): partially free spans of one class the cache owns besides
+ * its current one, linked by home_next. Owner-only. */
+typedef struct sl_home_list {
+    sl_span_t *head;
+    size_t bytes; /* span bytes on the list; at most the policy's cap */
+} sl_home_list_t;
+
 typedef struct sl_mcache sl_mcache_t;
 struct sl_mcache {
     sl_span_t *alloc[SL_NUM_SPAN_CLASSES]; /* owned spans; &sl_span_empty when none */
@@ -18,6 +25,11 @@ struct sl_mcache {
     uint32_t tiny_mask;                    /* start offsets of objects placed in it */
     sl_pagecache_t pcache;
     sl_mcache_t *next_free; /* recycling list of caches of exited threads */
+    /* Incarnation: bumped when the cache is given to a thread and when it is flushed, so
+     * a span parked by an earlier user of this memory is not taken for ours. Owner-only. */
+    uint64_t gen;
+    uint64_t drain_seen;                      /* policy drain epoch last honoured */
+    sl_home_list_t home[SL_NUM_SPAN_CLASSES]; /* home policy; empty otherwise */
 };
 
 extern sl_mcache_t sl_mcache_empty;

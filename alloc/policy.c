@@ -1,14 +1,17 @@
 /* The span-return policy registry: name -> policy. Add a policy with its file
- * (policy_<name>.c, in CMakeLists.txt's SL_CORE_SOURCES) and one line below. */
+ * (policy_<name>.c, in CMakeLists.txt's SL_CORE_SOURCES) and one line below (keep the
+ * `&sl_policy_<name>,` form: tests/variants.cmake reads it to test every policy). */
 #include <string.h>
 
 #include "policy.h"
 
 extern const sl_policy_t sl_policy_eager;
+extern const sl_policy_t sl_policy_home;
 
 /* clang-format off */
 static const sl_policy_t *const policies[] = {
     &sl_policy_eager,
+    &sl_policy_home,
     NULL,
 };
 /* clang-format on */

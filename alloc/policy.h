@@ -21,6 +21,14 @@ typedef struct sl_policy {
      * caller stores the result in c->alloc[spc]. */
     sl_span_t *(*refill)(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted);
 
+    /* Optional: read the policy's own settings ($SPANLAB_*) at initialisation; 0 or
+     * -EINVAL (after a one-line message). */
+    int (*configure)(void);
+
+    /* Optional: the calling thread won PARKED -> TRANSIT on s (a free landed in it). True
+     * if the policy keeps the span; false sends it to the mcentral. Runs inside free(). */
+    bool (*unparked)(sl_span_t *s);
+
     /* Optional: thread exit, after c's current spans went back to the mcentral: give back
      * every other span c owns. */
     void (*flush)(sl_mcache_t *c);

@@ -3,6 +3,7 @@
  * central.c (ownership), malloc.c (frees). */
 #include <string.h>
 
+#include "counters.h"
 #include "fatal.h"
 #include "span.h"
 
@@ -67,6 +68,7 @@ bool sl_span_unpark_ready(sl_span_t *s) {
 
 unsigned sl_span_sweep(sl_span_t *s) {
     unsigned words = (s->nelems + 63u) / 64, fi = s->freeindex, count = 0, freed_total = 0;
+    unsigned nlocal = 0;
     for (unsigned w = 0; w < words; w++) {
         uint64_t below;
         if (fi >= (w + 1) * 64)
@@ -96,11 +98,15 @@ unsigned sl_span_sweep(sl_span_t *s) {
         s->local_free[w] = 0;
         count += (unsigned)__builtin_popcountll(s->alloc_bits[w]);
         freed_total += (unsigned)__builtin_popcountll(freed);
+        nlocal += (unsigned)__builtin_popcountll(local);
     }
     s->alloc_count = (uint16_t)count;
     s->freeindex = 0;
     sl_span_refill_cache(s);
-    if (freed_total)
+    if (freed_total) {
         s->needzero = true;
+        sl_counter_add(s->spanclass, SL_CTR_LOCAL_FREES, nlocal);
+        sl_counter_add(s->spanclass, SL_CTR_REMOTE_FREES, freed_total - nlocal);
+    }
     return freed_total;
 }

@@ -14,13 +14,15 @@
 #define SL_SPAN_WORDS (SL_MAX_OBJS_PER_SPAN / 64)
 
 /* Span states (xstate). INVARIANT: a live span is owned by exactly one of
- * {an mcache (CACHED), the mcentral (AVAILABLE or PARKED), a thread moving it (TRANSIT),
- * the mheap (DEAD: the descriptor is free and its pages are back in the page heap)}.
+ * {an mcache (CACHED: its current span of the class or, under the home policy, one on its
+ * home list), the mcentral (AVAILABLE: in a span set or its fallback list; PARKED),
+ * a thread moving it (TRANSIT), the mheap (DEAD: the descriptor is free and its pages are
+ * back in the page heap)}. Transitions and their memory order: central.h.
  */
 enum {
     SL_SPAN_DEAD = 0,  /* descriptor unused; pages belong to the mheap */
     SL_SPAN_CACHED,    /* owned by one mcache (xowner says which) */
-    SL_SPAN_AVAILABLE, /* in its mcentral's available set; has had >= 1 free slot */
+    SL_SPAN_AVAILABLE, /* held by its mcentral: in one of its span sets (or fallback list) */
     SL_SPAN_PARKED,    /* full when given back; the first free makes it available */
     SL_SPAN_TRANSIT,   /* claimed by one thread that is moving it (unpark, drain, grow) */
     SL_SPAN_LARGE,     /* one large object (> 32 KiB), owned by the program */
@@ -46,6 +48,13 @@ struct sl_span {
     uint64_t alloc_bits[SL_SPAN_WORDS]; /* 1 = allocated before the last sweep */
     uint64_t local_free[SL_SPAN_WORDS]; /* frees by the owning thread since the last sweep */
     bool needzero;                      /* free slots may hold old data */
+    sl_span_t *home_next;               /* link in the owning mcache's home list */
+
+    /* Home policy: the mcache that parked the span and that mcache's incarnation then
+     * (mcaches are recycled). Written by the owner before it parks the span (the seq_cst
+     * store of PARKED publishes them), read by the thread that wins PARKED -> TRANSIT. */
+    const void *home;
+    uint64_t home_gen;
 
     /* Shared. */
     _Atomic uint32_t xstate;  /* SL_SPAN_*; transitions by CAS where two threads race */

@@ -25,6 +25,10 @@ struct sl_central_counters {
     uint64_t cas_retries;         /* failed CAS attempts in the variant */
     uint64_t grace_periods;       /* RCU / epoch grace periods the mcentral path waited for */
     uint64_t grace_periods_bg;    /* grace periods completed in the background */
+    uint64_t local_frees;         /* frees into a span the thread owned: no atomics */
+    uint64_t remote_frees;        /* frees through a span's atomic free bitmap */
+    uint64_t home_returns;        /* parked spans taken back by their home thread (home) */
+    uint64_t spills;              /* spans a home list had no room for, sent to the mcentral */
 };
 
 struct sl_stats {

@@ -1,4 +1,5 @@
-/* sl_stats and sl_scavenge: read the heap and the mcentral counters; give memory back. */
+/* sl_stats and sl_scavenge: read the heap and the mcentral counters; give memory back
+ * (what the policy keeps in mcaches first, then all-free spans, then free pages). */
 #include <stdint.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "malloc_internal.h"
 #include "mcache.h"
 #include "mheap.h"
+#include "policy.h"
 
 void sl_stats(struct sl_stats *out) {
     memset(out, 0, sizeof *out);
@@ -20,6 +22,8 @@ void sl_scavenge(void) {
     if (sl_ensure_init() <= 0)
         return;
     sl_mcache_t *c = sl_mcache_current();
+    if (sl_policy_active->drain)
+        sl_policy_active->drain();
     if (c)
         sl_mheap_flush_pagecache(&c->pcache);
     sl_central_release_empty();

@@ -103,10 +103,12 @@ static void *cell_worker(void *arg) {
 /* Picks the allocator for this process. */
 static const sl_bench_backend_t *cell_backend(const sl_bench_alloc_t *a) {
     if (strcmp(a->allocator, "spanlab") == 0) {
-        int rc = sl_init(a->variant);
+        char spec[80];
+        snprintf(spec, sizeof spec, "%s/%s", a->variant, a->policy);
+        int rc = sl_init(spec);
         if (rc != 0) {
-            char why[128];
-            snprintf(why, sizeof why, "sl_init(%s) failed: %s", a->variant, strerror(-rc));
+            char why[160];
+            snprintf(why, sizeof why, "sl_init(%s) failed: %s", spec, strerror(-rc));
             cell_fail(why);
         }
         return &sl_bench_backend_spanlab;
@@ -276,6 +278,10 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
         cell_say("scav_releases=%llu", (unsigned long long)st.scav_releases);
         cell_say("scav_pages_released=%llu", (unsigned long long)st.scav_pages_released);
         cell_say("scav_pages_refaulted=%llu", (unsigned long long)st.scav_pages_refaulted);
+        cell_say("local_frees=%llu", (unsigned long long)c->local_frees);
+        cell_say("remote_frees=%llu", (unsigned long long)c->remote_frees);
+        cell_say("home_returns=%llu", (unsigned long long)c->home_returns);
+        cell_say("spills=%llu", (unsigned long long)c->spills);
     }
     cell_say("clock=%s", sl_clock_describe());
     if (run.extra[0])

@@ -9,6 +9,7 @@
 const char *const sl_bench_csv_columns[] = {
     "allocator",
     "variant",
+    "policy",
     "workload",
     "threads",
     "rep",
@@ -46,6 +47,10 @@ const char *const sl_bench_csv_columns[] = {
     "scav_releases",
     "scav_pages_released",
     "scav_pages_refaulted",
+    "local_frees",
+    "remote_frees",
+    "home_returns",
+    "spills",
     "params",
     "extra",
     NULL,

@@ -8,6 +8,7 @@
 #include "cell.h"
 #include "central.h"
 #include "options.h"
+#include "policy.h"
 #include "sweep.h"
 
 static void main_list(void) {
@@ -20,7 +21,12 @@ static void main_list(void) {
         printf("  %-20s %s%s\n", *p, lib ? "LD_PRELOAD=" : "not installed",
                lib ? lib : " (skipped; scripts/deps installs it)");
     }
-    printf("  (groups: spanlab:all = every variant; peers = glibc and every installed peer)\n");
+    printf("  (spanlab:VARIANT/POLICY, either side may be `all`; spanlab:all = every variant\n"
+           "   under the default policy, %s; peers = glibc and every installed peer)\n",
+           SL_POLICY_DEFAULT);
+    printf("\nspan-return policies (spanlab:VARIANT/POLICY):\n");
+    for (const sl_policy_t *const *p = sl_policy_list(); *p; p++)
+        printf("  %-10s %s\n", (*p)->name, (*p)->summary);
     printf("\nworkloads (--param KEY=VALUE or WORKLOAD.KEY=VALUE; default in brackets):\n");
     for (const sl_bench_workload_t *const *w = sl_bench_workloads(); *w; w++) {
         printf("  %-11s %s\n", (*w)->name, (*w)->summary);

@@ -11,6 +11,7 @@
 
 #include "central.h"
 #include "options.h"
+#include "policy.h"
 
 static int opts_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -49,12 +50,12 @@ static int opts_long(const char *s, long *out) {
 }
 
 static int opts_add_alloc(sl_bench_opts_t *o, sl_bench_alloc_kind_t kind, const char *allocator,
-                          const char *variant, const char *lib) {
-    char name[64];
+                          const char *variant, const char *policy, const char *lib) {
+    char name[80];
     if (kind == SL_BENCH_ALLOC_PRELOAD)
         snprintf(name, sizeof name, "preload:%s", allocator);
     else if (*variant)
-        snprintf(name, sizeof name, "%s:%s", allocator, variant);
+        snprintf(name, sizeof name, "%s:%s/%s", allocator, variant, policy);
     else
         snprintf(name, sizeof name, "%s", allocator);
     for (unsigned i = 0; i < o->nallocs; i++)
@@ -66,6 +67,7 @@ static int opts_add_alloc(sl_bench_opts_t *o, sl_bench_alloc_kind_t kind, const 
     snprintf(a->name, sizeof a->name, "%s", name);
     snprintf(a->allocator, sizeof a->allocator, "%s", allocator);
     snprintf(a->variant, sizeof a->variant, "%s", variant);
+    snprintf(a->policy, sizeof a->policy, "%s", policy);
     a->kind = kind;
     a->lib = lib;
     return 0;
@@ -119,7 +121,7 @@ static int opts_preload(sl_bench_opts_t *o, const char *spec) {
             return opts_fail("preload NAME '%s' names two libraries (%s and %s)", name,
                              o->allocs[i].path, abs);
         }
-    int rc = opts_add_alloc(o, SL_BENCH_ALLOC_PRELOAD, name, "", NULL);
+    int rc = opts_add_alloc(o, SL_BENCH_ALLOC_PRELOAD, name, "", "", NULL);
     if (rc)
         return rc;
     sl_bench_alloc_t *a = &o->allocs[o->nallocs - 1];
@@ -136,7 +138,40 @@ static int opts_peer(sl_bench_opts_t *o, const char *name) {
         opts_note_missing(o, name);
         return 0;
     }
-    return opts_add_alloc(o, SL_BENCH_ALLOC_PEER, name, "", lib);
+    return opts_add_alloc(o, SL_BENCH_ALLOC_PEER, name, "", "", lib);
+}
+
+/* "VARIANT[/POLICY]", either side may be `all`; no policy = the default policy. */
+static int opts_spanlab(sl_bench_opts_t *o, const char *spec) {
+    char variant[64], policy[64];
+    const char *slash = strchr(spec, '/');
+    size_t n = slash ? (size_t)(slash - spec) : strlen(spec);
+    snprintf(variant, sizeof variant, "%.*s", (int)(n < sizeof variant ? n : sizeof variant - 1),
+             spec);
+    snprintf(policy, sizeof policy, "%s", slash ? slash + 1 : SL_POLICY_DEFAULT);
+    bool all_v = strcmp(variant, "all") == 0, all_p = strcmp(policy, "all") == 0;
+    if (!all_v && !sl_variant_find(variant)) {
+        fprintf(stderr, "slbench: unknown spanlab variant '%s'; known:", variant);
+        for (const sl_central_ops_t *const *v = sl_variant_list(); *v; v++)
+            fprintf(stderr, " %s", (*v)->name);
+        fputc('\n', stderr);
+        return 2;
+    }
+    if (!all_p && !sl_policy_find(policy)) {
+        fprintf(stderr, "slbench: unknown span-return policy '%s'; known:", policy);
+        for (const sl_policy_t *const *p = sl_policy_list(); *p; p++)
+            fprintf(stderr, " %s", (*p)->name);
+        fputc('\n', stderr);
+        return 2;
+    }
+    int rc = 0;
+    for (const sl_central_ops_t *const *v = sl_variant_list(); *v && !rc; v++)
+        for (const sl_policy_t *const *p = sl_policy_list(); *p && !rc; p++)
+            if ((all_v || strcmp((*v)->name, variant) == 0) &&
+                (all_p || strcmp((*p)->name, policy) == 0))
+                rc = opts_add_alloc(o, SL_BENCH_ALLOC_SPANLAB, "spanlab", (*v)->name, (*p)->name,
+                                    NULL);
+    return rc;
 }
 
 static int opts_allocs(sl_bench_opts_t *o, const char *list) {
@@ -147,22 +182,12 @@ static int opts_allocs(sl_bench_opts_t *o, const char *list) {
     o->nallocs = 0;
     for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int rc = 0;
-        if (strcmp(tok, "spanlab:all") == 0 || strcmp(tok, "spanlab") == 0) {
-            for (const sl_central_ops_t *const *v = sl_variant_list(); *v && !rc; v++)
-                rc = opts_add_alloc(o, SL_BENCH_ALLOC_SPANLAB, "spanlab", (*v)->name, NULL);
-        } else if (strncmp(tok, "spanlab:", 8) == 0) {
-            if (!sl_variant_find(tok + 8)) {
-                fprintf(stderr, "slbench: unknown spanlab variant '%s'; known:", tok + 8);
-                for (const sl_central_ops_t *const *v = sl_variant_list(); *v; v++)
-                    fprintf(stderr, " %s", (*v)->name);
-                fputc('\n', stderr);
-                return 2;
-            }
-            rc = opts_add_alloc(o, SL_BENCH_ALLOC_SPANLAB, "spanlab", tok + 8, NULL);
+        if (strcmp(tok, "spanlab") == 0 || strncmp(tok, "spanlab:", 8) == 0) {
+            rc = opts_spanlab(o, tok[7] ? tok + 8 : "all");
         } else if (strcmp(tok, "glibc") == 0) {
-            rc = opts_add_alloc(o, SL_BENCH_ALLOC_GLIBC, "glibc", "", NULL);
+            rc = opts_add_alloc(o, SL_BENCH_ALLOC_GLIBC, "glibc", "", "", NULL);
         } else if (strcmp(tok, "peers") == 0) {
-            rc = opts_add_alloc(o, SL_BENCH_ALLOC_GLIBC, "glibc", "", NULL);
+            rc = opts_add_alloc(o, SL_BENCH_ALLOC_GLIBC, "glibc", "", "", NULL);
             for (const char *const *p = sl_bench_peer_names(); *p && !rc; p++)
                 rc = opts_peer(o, *p);
         } else if (sl_bench_peer_symbol(tok)) {
@@ -170,8 +195,8 @@ static int opts_allocs(sl_bench_opts_t *o, const char *list) {
         } else if (strncmp(tok, "preload:", 8) == 0) {
             rc = opts_preload(o, tok + 8);
         } else {
-            return opts_fail("unknown allocator '%s' (spanlab:<variant>, spanlab:all, glibc, "
-                             "jemalloc, tcmalloc, mimalloc, tbbmalloc, scudo, peers, "
+            return opts_fail("unknown allocator '%s' (spanlab:<variant>[/<policy>], spanlab:all, "
+                             "glibc, jemalloc, tcmalloc, mimalloc, tbbmalloc, scudo, peers, "
                              "preload:NAME=PATH)",
                              tok);
         }

@@ -15,16 +15,17 @@
 #define SL_BENCH_CONFIDENCE     0.95 /* of every interval slbench and scripts/plot show */
 
 typedef enum sl_bench_alloc_kind {
-    SL_BENCH_ALLOC_SPANLAB, /* sl_init(variant), the workloads call sl_* */
+    SL_BENCH_ALLOC_SPANLAB, /* sl_init("variant/policy"), the workloads call sl_* */
     SL_BENCH_ALLOC_GLIBC,   /* the process malloc, nothing preloaded */
     SL_BENCH_ALLOC_PEER,    /* a known peer library, LD_PRELOADed */
     SL_BENCH_ALLOC_PRELOAD, /* preload:NAME=PATH, any malloc-replacing library */
 } sl_bench_alloc_kind_t;
 
 typedef struct sl_bench_alloc {
-    char name[64];      /* as the user names it: "spanlab:mutex", "jemalloc", "preload:NAME" */
+    char name[80];      /* as the user names it: "spanlab:mutex/home", "jemalloc", "preload:NAME" */
     char allocator[32]; /* CSV `allocator`: "spanlab", "glibc", "jemalloc", ..., NAME */
     char variant[32];   /* CSV `variant`: the spanlab variant, "" for peers */
+    char policy[32];    /* CSV `policy`: the span-return policy, "" for peers */
     sl_bench_alloc_kind_t kind;
     const char *lib; /* library to LD_PRELOAD (absolute), NULL for spanlab and glibc */
     char path[4096]; /* preload: where lib points */

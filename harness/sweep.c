@@ -304,7 +304,7 @@ static void sweep_metadata(sl_bench_csv_t *c, const sl_bench_opts_t *o, int argc
     size_t len;
     sweep_cmdline(argc, argv, buf, sizeof buf);
     sl_bench_csv_meta(c, "slbench",
-                      "spanlab allocator benchmark, CSV schema 1 "
+                      "spanlab allocator benchmark, CSV schema 2 "
                       "(columns in results/README.md)");
     sl_bench_csv_meta(c, "command", buf);
     sl_sysinfo_git_revision(buf, sizeof buf);
@@ -526,6 +526,7 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
                     snprintf(srep, sizeof srep, "%u", rep);
                     sweep_set(&r, "allocator", al->allocator);
                     sweep_set(&r, "variant", al->variant);
+                    sweep_set(&r, "policy", al->policy);
                     sweep_set(&r, "workload", wl->name);
                     sweep_set(&r, "threads", sthreads);
                     sweep_set(&r, "rep", srep);

@@ -1,6 +1,6 @@
 # Real programs under libspanlab-preload.so (label preload): each job runs once without the
-# library and once under every registered variant, and the outputs must match. The driver
-# (preload/run-programs.sh) prints one line per run with both wall times. preload.deps
+# library and once under every registered variant/policy pair, and the outputs must match.
+# The driver (preload/run-programs.sh) prints one line per run with both wall times. preload.deps
 # installs the Debian packages the jobs need (python3 git perl sqlite3 gcc g++ coreutils).
 # A sanitizer runtime must be the first library of a process and owns malloc itself, so a
 # preloaded, instrumented spanlab cannot serve real programs: the tests need a plain build.

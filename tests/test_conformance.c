@@ -1,5 +1,6 @@
-/* Conformance suite for one mcentral variant: `test_conformance <variant> [phase...]`.
- * Registered once per variant in variants/registry.c (tests/variants.cmake). It drives the
+/* Conformance suite for one mcentral variant under one span-return policy:
+ * `test_conformance <variant>[/<policy>] [phase...]`. Registered once per variant in
+ * variants/registry.c and policy in alloc/policy.c (tests/variants.cmake). It drives the
  * common layer (sl_central_cache / sl_central_uncache / sl_free) directly and through the
  * allocator, and checks span ownership, the full -> parked -> available edge, ABA
  * resistance and counter conservation. Sizes from the environment:
@@ -9,9 +10,9 @@
  *   SL_CONF_ROUNDS (300) rounds of the parked-span edge test (parkrace: 100x as many)
  *   SL_CONF_SCALE (1)    multiplies all three sizes above (and the seconds): a soak sets
  *                        e.g. SL_CONF_SCALE=50 to make every phase 50 times longer
- * Phases: owner basic central park parkrace aba payload churn canary leaks (default: all,
- * in this order; canary does something only in -DSL_TSAN_CANARY builds, where TSan must
- * report; leaks, last, checks the heap is back to where it started).
+ * Phases: owner basic central park parkrace aba payload churn owners canary leaks
+ * (default: all, in this order; canary does something only in -DSL_TSAN_CANARY builds,
+ * where TSan must report; leaks, last, checks the heap is back to where it started).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +29,8 @@
 #include <unistd.h>
 
 #include "central.h"
+#include "mcache.h"
+#include "mheap.h"
 #include "spanlab.h"
 #include "stall.h"
 
@@ -949,6 +952,252 @@ static void phase_churn(void) {
     check_conservation("churn");
 }
 
+/* --- Phase owners: the ownership invariant, walked over the whole heap ----------------- */
+
+/* INVARIANT (span.h): every live small span belongs to exactly one of {an mcache (current
+ * span or home list), the mcentral (a set, or parked), a thread moving it, the mheap}.
+ * At quiescence this checks it without trusting any counter: it empties every set (the
+ * spans drained are then ours), walks the page -> span map over every arena, and requires
+ * each live small span to be exactly one of: drained by us, PARKED, or CACHED by a live
+ * cache whose own record (current spans and home lists, taken by its thread) lists it
+ * exactly once. Nothing may be in motion (TRANSIT, AVAILABLE) and the number found must
+ * equal spans_grown - spans_returned. Run with threads holding caches, across fork() (in
+ * the child, where those threads do not exist), and after the threads exit. */
+
+#define OWN_MAX_SPANS 8192
+#define OWN_OBJS      3000
+
+struct cache_record {
+    const sl_mcache_t *cache; /* NULL: the slot is unused */
+    unsigned n;
+    sl_span_t *spans[OWN_MAX_SPANS];
+};
+
+#define OWN_MAX_CACHES 17 /* workers + the main thread */
+static struct cache_record own_records[OWN_MAX_CACHES];
+
+/* Called by the thread that owns the cache: its owner-only fields are ours to read. */
+static void record_my_cache(struct cache_record *r) {
+    const sl_mcache_t *c = sl_tls_mcache;
+    r->n = 0;
+    r->cache = c == &sl_mcache_empty ? NULL : c;
+    if (!r->cache)
+        return;
+    for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        if (c->alloc[spc] != &sl_span_empty) {
+            CHECK(r->n < OWN_MAX_SPANS, "too many spans in one cache");
+            r->spans[r->n++] = c->alloc[spc];
+        }
+        for (sl_span_t *s = c->home[spc].head; s; s = s->home_next) {
+            CHECK(r->n < OWN_MAX_SPANS, "too many spans in one cache");
+            r->spans[r->n++] = s;
+        }
+    }
+}
+
+/* span -> times seen in a record or the drain (open addressing, keys never removed). */
+#define SEEN_SLOTS (1u << 18)
+struct seen {
+    sl_span_t *key;
+    unsigned records, drained, walked;
+};
+
+static struct seen *seen_slot(struct seen *t, sl_span_t *s) {
+    unsigned h = (unsigned)(((uintptr_t)s >> 6) * 0x9E3779B1u) & (SEEN_SLOTS - 1);
+    for (unsigned i = 0; i < SEEN_SLOTS; i++, h = (h + 1) & (SEEN_SLOTS - 1)) {
+        if (t[h].key == s)
+            return &t[h];
+        if (!t[h].key) {
+            t[h].key = s;
+            return &t[h];
+        }
+    }
+    FAIL("ownership table full");
+}
+
+static void check_owners(const char *when, unsigned nrecords) {
+    if (canary_build)
+        return; /* it races on purpose */
+    struct seen *t = calloc(SEEN_SLOTS, sizeof *t);
+    sl_span_t **drained = malloc(sizeof *drained * (1u << 20));
+    CHECK(t && drained, "calloc");
+    unsigned ndrained = 0;
+    /* Empty every set: what comes out is ours (CACHED, xowner = my_owner()). */
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        for (int tries = 0; tries < 200; tries++) {
+            sl_span_t *s;
+            while ((s = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW)) != NULL) {
+                CHECK(ndrained < (1u << 20), "too many spans drained");
+                drained[ndrained++] = s;
+                struct seen *e = seen_slot(t, s);
+                CHECK(e->drained == 0, "%s: span %p drained twice", when, (void *)s);
+                e->drained++;
+            }
+            struct sl_central_counters c;
+            sl_central_counters((int)spc, &c);
+            if (c.spans_available == 0)
+                break;
+            usleep(5000); /* a set that defers reuse (grace period) */
+        }
+    }
+    for (unsigned i = 0; i < nrecords; i++)
+        for (unsigned k = 0; k < own_records[i].n; k++)
+            seen_slot(t, own_records[i].spans[k])->records++;
+    /* Walk every arena's page map; each live span once, at its first page. */
+    uint64_t live = 0;
+    for (size_t ai = 0; ai < ((size_t)1 << SL_ARENA_L1_BITS); ai++) {
+        sl_arena_t *a = atomic_load_explicit(&sl_arenas[ai], memory_order_acquire);
+        if (!a)
+            continue;
+        for (size_t pg = 0; pg < SL_ARENA_PAGES; pg++) {
+            sl_span_t *s = atomic_load_explicit(&a->spans[pg], memory_order_relaxed);
+            uintptr_t addr = ((uintptr_t)ai << SL_ARENA_SHIFT) + (pg << SL_PAGE_SHIFT);
+            if (!s || s->base != addr)
+                continue;
+            uint32_t st = sl_span_state(s);
+            if (st == SL_SPAN_DEAD || st == SL_SPAN_LARGE)
+                continue;
+            live++;
+            struct seen *e = seen_slot(t, s);
+            e->walked++;
+            uintptr_t owner = atomic_load(&s->xowner);
+            switch (st) {
+            case SL_SPAN_CACHED:
+                if (owner == my_owner()) {
+                    CHECK(e->drained == 1 && e->records == 0,
+                          "%s: span %p drained but also in %u cache records", when, (void *)s,
+                          e->records);
+                    break;
+                }
+                CHECK(e->records == 1 && e->drained == 0,
+                      "%s: span %p CACHED by %#lx is in %u cache records (want exactly 1)", when,
+                      (void *)s, (unsigned long)owner, e->records);
+                bool found = false;
+                for (unsigned i = 0; i < nrecords && !found; i++)
+                    if ((uintptr_t)own_records[i].cache == owner)
+                        for (unsigned k = 0; k < own_records[i].n && !found; k++)
+                            found = own_records[i].spans[k] == s;
+                CHECK(found, "%s: span %p CACHED by %#lx, which is no live cache's record", when,
+                      (void *)s, (unsigned long)owner);
+                break;
+            case SL_SPAN_PARKED:
+                CHECK(owner == 0 && e->records == 0 && e->drained == 0,
+                      "%s: parked span %p has owner %#lx, %u records, %u drains", when, (void *)s,
+                      (unsigned long)owner, e->records, e->drained);
+                break;
+            default:
+                FAIL("%s: span %p in state %u at quiescence (after draining every set)", when,
+                     (void *)s, st);
+            }
+        }
+    }
+    /* Every record and every drained span is a live span the walk found. */
+    for (unsigned i = 0; i < nrecords; i++)
+        for (unsigned k = 0; k < own_records[i].n; k++)
+            CHECK(seen_slot(t, own_records[i].spans[k])->walked == 1,
+                  "%s: span %p in cache %p's record is not a live span of the heap", when,
+                  (void *)own_records[i].spans[k], (const void *)own_records[i].cache);
+    struct sl_central_counters c;
+    sl_central_counters(-1, &c);
+    CHECK(live == c.spans_grown - c.spans_returned,
+          "%s: %llu live small spans in the heap, counters say grown %llu - returned %llu", when,
+          (unsigned long long)live, (unsigned long long)c.spans_grown,
+          (unsigned long long)c.spans_returned);
+    for (unsigned i = 0; i < ndrained; i++)
+        sl_central_uncache(drained[i], my_owner());
+    free(drained);
+    free(t);
+}
+
+struct own_worker {
+    unsigned id, nworkers;
+    void *objs[OWN_OBJS];
+};
+static struct own_worker *own_workers;
+static pthread_barrier_t own_bar;
+
+static void *own_worker_main(void *arg) {
+    struct own_worker *w = arg;
+    uint64_t rng = 0xC0FFEEULL * (w->id + 1);
+    for (unsigned i = 0; i < OWN_OBJS; i++) {
+        uint64_t r = rng_next(&rng);
+        size_t n = (r % 8 == 0) ? 1 + (r >> 8) % 8 : 16 + (r >> 8) % 2000;
+        w->objs[i] = (r % 8 == 0) ? sl_malloc_noscan(n) : sl_malloc(n);
+        CHECK(w->objs[i] != NULL, "malloc(%zu)", n);
+    }
+    for (unsigned i = 0; i < OWN_OBJS; i += 2) { /* own frees: local, home returns */
+        sl_free(w->objs[i]);
+        w->objs[i] = NULL;
+    }
+    pthread_barrier_wait(&own_bar);
+    struct own_worker *nb = &own_workers[(w->id + 1) % w->nworkers];
+    for (unsigned i = 1; i < OWN_OBJS; i += 4) { /* a neighbour's: remote frees, unparks */
+        sl_free(nb->objs[i]);
+        nb->objs[i] = NULL;
+    }
+    pthread_barrier_wait(&own_bar);
+    for (unsigned i = 0; i < OWN_OBJS; i += 2) /* refill through the policy */
+        CHECK((w->objs[i] = sl_malloc(16 + (rng_next(&rng) >> 8) % 2000)) != NULL, "malloc");
+    record_my_cache(&own_records[w->id]);
+    pthread_barrier_wait(&own_bar); /* main checks (and forks) */
+    pthread_barrier_wait(&own_bar);
+    for (unsigned i = 0; i < OWN_OBJS; i++)
+        sl_free(w->objs[i]);
+    return NULL; /* thread exit flushes the cache */
+}
+
+static void phase_owners(void) {
+    unsigned n = conf_threads < 2                    ? 2
+                 : conf_threads > OWN_MAX_CACHES - 1 ? OWN_MAX_CACHES - 1
+                                                     : conf_threads;
+    own_workers = calloc(n, sizeof *own_workers);
+    pthread_t *tid = calloc(n, sizeof *tid);
+    CHECK(own_workers && tid, "calloc");
+    CHECK(pthread_barrier_init(&own_bar, NULL, n + 1) == 0, "barrier");
+    for (unsigned i = 0; i < n; i++) {
+        own_workers[i] = (struct own_worker){.id = i, .nworkers = n};
+        CHECK(pthread_create(&tid[i], NULL, own_worker_main, &own_workers[i]) == 0,
+              "pthread_create");
+    }
+    pthread_barrier_wait(&own_bar);
+    pthread_barrier_wait(&own_bar);
+    pthread_barrier_wait(&own_bar); /* every worker recorded its cache and waits */
+    record_my_cache(&own_records[n]);
+    check_owners("owners: threads holding caches", n + 1);
+#ifndef SL_HAVE_TSAN /* see phase_owner: TSan cannot follow the atfork handlers' locks */
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        /* Only this thread exists here; the workers' caches are frozen where they were. */
+        check_owners("owners: fork child", n + 1);
+        void *p[256];
+        for (unsigned i = 0; i < 256; i++)
+            CHECK((p[i] = sl_malloc(8 + i * 37)) != NULL, "malloc in the child");
+        for (unsigned i = 0; i < 256; i += 2)
+            sl_free(p[i]);
+        record_my_cache(&own_records[n]);
+        check_owners("owners: fork child after allocating", n + 1);
+        for (unsigned i = 1; i < 256; i += 2)
+            sl_free(p[i]);
+        _exit(0);
+    }
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fork child's ownership check failed (%#x)", st);
+#endif
+    pthread_barrier_wait(&own_bar);
+    for (unsigned i = 0; i < n; i++)
+        pthread_join(tid[i], NULL);
+    pthread_barrier_destroy(&own_bar);
+    record_my_cache(&own_records[0]);
+    check_owners("owners: after the threads exited", 1);
+    free(own_workers);
+    free(tid);
+    printf("  owners: %u threads, checked with caches held, in a fork child, after exit\n", n);
+    check_conservation("owners");
+}
+
 /* --- Phase canary: TSan canary builds only --------------------------------------------- */
 
 static _Atomic int canary_stop;
@@ -1080,7 +1329,8 @@ static const struct {
     {"central", phase_central, true},   {"park", phase_park, true},
     {"parkrace", phase_parkrace, true}, {"aba", phase_aba, true},
     {"payload", phase_payload, false},  {"churn", phase_churn, false},
-    {"canary", phase_canary, true},     {"leaks", phase_leaks, false},
+    {"owners", phase_owners, false},    {"canary", phase_canary, true},
+    {"leaks", phase_leaks, false},
 };
 #define NPHASES (sizeof phases / sizeof phases[0])
 
@@ -1109,9 +1359,13 @@ int main(int argc, char **argv) {
 
     int rc = sl_init(variant);
     CHECK(rc == 0, "sl_init(\"%s\") = %d", variant, rc);
-    CHECK(strcmp(sl_variant(), variant) == 0, "sl_variant() = %s", sl_variant());
-    CHECK(sl_central_active && strcmp(sl_central_active->name, variant) == 0,
-          "active ops table is not %s", variant);
+    size_t vlen = strcspn(variant, "/");
+    CHECK(strlen(sl_variant()) == vlen && strncmp(sl_variant(), variant, vlen) == 0,
+          "sl_variant() = %s", sl_variant());
+    CHECK(variant[vlen] == '\0' || strcmp(sl_policy(), variant + vlen + 1) == 0, "sl_policy() = %s",
+          sl_policy());
+    CHECK(sl_central_active && strcmp(sl_central_active->name, sl_variant()) == 0,
+          "active ops table is not %s", sl_variant());
     canary_build = sl_central_canary_build;
     sl_stats(&baseline);
     if (argc == 2) {

@@ -1,8 +1,9 @@
 # Per-variant tests (label `variant`): the conformance suite once per variant registered in
-# variants/registry.c, found at configure time from its `&sl_central_<name>,` lines, and
-# the lead's payload stress (test_stress) once per variant via SPANLAB_CENTRAL, with the
-# scavenger at its most aggressive (every free page released within a millisecond, no
-# rate bound), so a release of a page in use shows up as a payload error.
+# variants/registry.c (found at configure time from its `&sl_central_<name>,` lines) and
+# policy registered in alloc/policy.c, and the payload stress (test_stress) once per pair
+# via SPANLAB_CENTRAL=<variant>/<policy>, with the scavenger at its most aggressive (every
+# free page released within a millisecond, no rate bound), so a release of a page in use
+# shows up as a payload error.
 # Sizes: SL_CONF_THREADS, SL_CONF_ITERS, SL_CONF_SECONDS, SL_CONF_ROUNDS (see the source).
 set(SL_REGISTRY_C ${PROJECT_SOURCE_DIR}/variants/registry.c)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SL_REGISTRY_C})
@@ -17,14 +18,31 @@ endif()
 if(NOT SL_VARIANT_NAMES)
     message(WARNING "tests/variants.cmake: no `&sl_central_<name>,` lines in ${SL_REGISTRY_C}")
 endif()
+# The span-return policies, from alloc/policy.c's `&sl_policy_<name>,` lines: every variant
+# is tested under every policy (conformance_<variant>_<policy>, stress_<variant>_<policy>).
+set(SL_POLICY_C ${PROJECT_SOURCE_DIR}/alloc/policy.c)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SL_POLICY_C})
+file(STRINGS ${SL_POLICY_C} sl_policy_lines REGEX "^[ \t]*&sl_policy_[a-z0-9_]+,")
+set(SL_POLICY_NAMES "")
+foreach(line IN LISTS sl_policy_lines)
+    string(REGEX REPLACE "^[ \t]*&sl_policy_([a-z0-9_]+),.*$" "\\1" name "${line}")
+    list(APPEND SL_POLICY_NAMES ${name})
+endforeach()
 
 add_executable(test_conformance test_conformance.c)
 target_link_libraries(test_conformance PRIVATE spanlab_static)
 target_compile_options(test_conformance PRIVATE ${SL_WARNINGS})
 
 foreach(v IN LISTS SL_VARIANT_NAMES)
-    add_test(NAME conformance_${v} COMMAND test_conformance ${v})
-    set_tests_properties(conformance_${v} PROPERTIES LABELS variant TIMEOUT 300)
+    foreach(p IN LISTS SL_POLICY_NAMES)
+        add_test(NAME conformance_${v}_${p} COMMAND test_conformance ${v}/${p})
+        set_tests_properties(conformance_${v}_${p} PROPERTIES LABELS variant TIMEOUT 300)
+        if(TARGET test_stress)
+            add_test(NAME stress_${v}_${p} COMMAND test_stress)
+            set_tests_properties(stress_${v}_${p} PROPERTIES LABELS "variant;stress" TIMEOUT 300
+                                 ENVIRONMENT "SPANLAB_CENTRAL=${v}/${p};SPANLAB_SCAVENGE_MS=1;SPANLAB_DECAY_MS=0;SPANLAB_SCAVENGE_RATE=1048576")
+        endif()
+    endforeach()
     # The same suite, shorter, with stalls at the variant's stall points (alloc/stall.h):
     # 2000 per million passes of 20 us, sleeping. Results must not change; the suite also
     # checks that stalls happened.
@@ -36,11 +54,6 @@ foreach(v IN LISTS SL_VARIANT_NAMES)
         # phase ends with the counters one span apart (variants/README.md, "Stall points",
         # "Known failure"). Disabled, not removed: ctest lists it as "Not Run (Disabled)".
         set_tests_properties(conformance_stall_${v} PROPERTIES DISABLED TRUE)
-    endif()
-    if(TARGET test_stress)
-        add_test(NAME stress_${v} COMMAND test_stress)
-        set_tests_properties(stress_${v} PROPERTIES LABELS "variant;stress" TIMEOUT 300
-                             ENVIRONMENT "SPANLAB_CENTRAL=${v};SPANLAB_SCAVENGE_MS=1;SPANLAB_DECAY_MS=0;SPANLAB_SCAVENGE_RATE=1048576")
     endif()
 endforeach()
 

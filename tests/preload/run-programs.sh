@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real programs under libspanlab-preload.so: runs one job once without the library and once
-# under every registered variant, compares the outputs, and prints one line per run with its
+# under every registered variant and policy, compares the outputs, and prints one line per run with its
 # wall time. Any missing tool, difference, crash or hang fails the test; nothing is skipped.
 #
 #   run-programs.sh JOB PRELOAD_LIB BIN_DIR
@@ -183,23 +183,24 @@ if [ $base_rc -ne 0 ]; then
     tail -n 20 "$tmp/baseline.err"
 fi
 
-for v in "${variants[@]}"; do
-    run "$v" LD_PRELOAD="$lib" SPANLAB_CENTRAL="$v"
+for v in "${variants[@]}"; do # variant/policy pairs
+    f=${v//\//_}
+    run "$f" LD_PRELOAD="$lib" SPANLAB_CENTRAL="$v"
     verdict=ok
     if [ $rc -ne $base_rc ]; then
         verdict="FAIL (exit $rc, without the library $base_rc)"
-    elif ! cmp -s "$tmp/baseline.out" "$tmp/$v.out"; then
+    elif ! cmp -s "$tmp/baseline.out" "$tmp/$f.out"; then
         verdict="FAIL (output differs)"
-    elif grep -q spanlab "$tmp/$v.err"; then
+    elif grep -q spanlab "$tmp/$f.err"; then
         verdict="FAIL (allocator message)"
     fi
-    printf 'preload: %-7s %-10s without %7ss  with %7ss  %s\n' "$job" "$v" "$base_secs" "$secs" "$verdict"
-    [ "$job" = check ] && sed -n 's/^threads: /preload: check   '"$v"' thread churn: /p' "$tmp/$v.err"
-    [ "$job" = check ] && sed -n 's/^leaks: /preload: check   '"$v"' leak check: /p' "$tmp/$v.err"
+    printf 'preload: %-7s %-15s without %7ss  with %7ss  %s\n' "$job" "$v" "$base_secs" "$secs" "$verdict"
+    [ "$job" = check ] && sed -n 's|^threads: |preload: check   '"$v"' thread churn: |p' "$tmp/$f.err"
+    [ "$job" = check ] && sed -n 's|^leaks: |preload: check   '"$v"' leak check: |p' "$tmp/$f.err"
     if [ "$verdict" != ok ]; then
         fail=1
-        diff "$tmp/baseline.out" "$tmp/$v.out" | head -n 20
-        tail -n 20 "$tmp/$v.err"
+        diff "$tmp/baseline.out" "$tmp/$f.out" | head -n 20
+        tail -n 20 "$tmp/$f.err"
     fi
 done
 
@@ -221,9 +222,11 @@ if [ "$job" = check ]; then
             fi
         done
         echo "preload: check   $v bad and double frees abort"
-        # SPANLAB_STATS=1: a short summary at exit, naming the variant; silent otherwise.
+        # SPANLAB_STATS=1: a short summary at exit, naming the variant and policy; silent
+        # otherwise.
         LD_PRELOAD="$lib" SPANLAB_CENTRAL="$v" SPANLAB_STATS=1 /bin/echo hi >/dev/null 2>"$tmp/stats.err"
-        if ! grep -q "variant=$v" "$tmp/stats.err" || [ "$(wc -l <"$tmp/stats.err")" -gt 4 ]; then
+        if ! grep -q "variant=${v%/*} policy=${v#*/}" "$tmp/stats.err" ||
+            [ "$(wc -l <"$tmp/stats.err")" -gt 4 ]; then
             failed "$v: SPANLAB_STATS=1 summary: $(cat "$tmp/stats.err")"
         fi
         LD_PRELOAD="$lib" SPANLAB_CENTRAL="$v" /bin/echo hi >/dev/null 2>"$tmp/quiet.err"
@@ -235,7 +238,7 @@ if [ "$job" = check ]; then
     rc=$?
     [ $rc -eq 134 ] || failed "SPANLAB_CENTRAL=no_such_variant: exit $rc, expected SIGABRT (134)"
     for v in "${variants[@]}"; do
-        grep -qw "$v" "$tmp/unknown.err" || failed "unknown-variant message does not list $v: $(cat "$tmp/unknown.err")"
+        grep -qw "${v%/*}" "$tmp/unknown.err" || failed "unknown-variant message does not list ${v%/*}: $(cat "$tmp/unknown.err")"
     done
     echo "preload: check   unknown variant: $(head -n 1 "$tmp/unknown.err")"
     # So does an unknown span-return policy.

@@ -1,0 +1,135 @@
+/* home -- a thread owns more than its current span (mimalloc's thread-owned pages are the
+ * model). Per class, the mcache keeps a home list of partially free spans it owns, capped
+ * in bytes ($SPANLAB_HOME_KIB per class and thread); its frees into any span it owns are
+ * owner-local (malloc.c tests the span's owner field). An exhausted span parks with its
+ * home recorded; if the first free into it comes from the home thread (same cache, same
+ * incarnation: caches are recycled), that thread takes it back onto its list without the
+ * mcentral. Remote unparks, spans past the cap (spills) and thread exit go to the
+ * mcentral. Refill order: current span, home list, mcentral. sl_scavenge drains the lists:
+ * the calling thread's at once, others' at their next refill (a drain epoch, Go's
+ * flushGen). Neighbours: central.c (park/unpark, claim), mcache.c, malloc.c. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "central.h"
+#include "counters.h"
+#include "fatal.h"
+#include "policy.h"
+
+/* The default cap: measured (README, "Span-return policies"). */
+#define HOME_DEFAULT_KIB 64
+
+static size_t home_cap = (size_t)HOME_DEFAULT_KIB << 10; /* set once by configure */
+static _Atomic uint64_t xdrain_epoch;                    /* bumped by sl_scavenge */
+
+static size_t span_bytes(const sl_span_t *s) {
+    return (size_t)s->npages << SL_PAGE_SHIFT;
+}
+
+static int home_configure(void) {
+    const char *v = getenv("SPANLAB_HOME_KIB");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    unsigned long kib = strtoul(v, &end, 10);
+    if (*end != '\0' || kib > ((unsigned long)1 << 20)) {
+        sl_message("SPANLAB_HOME_KIB='%s': want KiB of home spans per class and thread, 0..%lu", v,
+                   (unsigned long)1 << 20);
+        return -EINVAL;
+    }
+    home_cap = (size_t)kib << 10;
+    return 0;
+}
+
+/* Give s, which c owns, to the mcentral. */
+static void give_back(sl_mcache_t *c, sl_span_t *s) {
+    s->home = NULL;
+    sl_central_uncache(s, (uintptr_t)c);
+}
+
+static void drain_lists(sl_mcache_t *c) {
+    for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        sl_home_list_t *l = &c->home[spc];
+        while (l->head) {
+            sl_span_t *s = l->head;
+            l->head = s->home_next;
+            s->home_next = NULL;
+            give_back(c, s);
+        }
+        l->bytes = 0;
+    }
+}
+
+static bool home_unparked(sl_span_t *s) {
+    sl_mcache_t *c = sl_tls_mcache;
+    /* Plain reads: the parker wrote them before its seq_cst PARKED store, which our
+     * winning CAS read. pairs with central.c:uncache */
+    if (s->home != (const void *)c || s->home_gen != c->gen)
+        return false; /* a remote unpark, or a stale home (the cache was recycled) */
+    sl_central_claim_unparked(s, (uintptr_t)c);
+    sl_home_list_t *l = &c->home[s->spanclass];
+    if (l->bytes + span_bytes(s) > home_cap) {
+        sl_counter_bump(s->spanclass, SL_CTR_SPILL);
+        give_back(c, s);
+        return true;
+    }
+    s->home_next = l->head;
+    l->head = s;
+    l->bytes += span_bytes(s);
+    return true;
+}
+
+static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted) {
+    uint64_t epoch = sl_load_relaxed(&xdrain_epoch);
+    if (c->drain_seen != epoch) {
+        c->drain_seen = epoch;
+        drain_lists(c);
+    }
+    if (exhausted != &sl_span_empty) {
+        /* Full: it parks; our own first free brings it back to our list. */
+        exhausted->home = c;
+        exhausted->home_gen = c->gen;
+        sl_central_uncache(exhausted, (uintptr_t)c);
+    }
+    sl_home_list_t *l = &c->home[spc];
+    while (l->head) {
+        sl_span_t *s = l->head;
+        l->head = s->home_next;
+        s->home_next = NULL;
+        l->bytes -= span_bytes(s);
+        sl_span_sweep(s);
+        if (s->alloc_count < s->nelems)
+            return s;
+        /* Cannot happen (it came with a pending free and only we allocate from it), but a
+         * full span must park, not be handed out. */
+        s->home = c;
+        s->home_gen = c->gen;
+        sl_central_uncache(s, (uintptr_t)c);
+    }
+    return sl_central_cache(spc, (uintptr_t)c, 0);
+}
+
+static void home_flush(sl_mcache_t *c) {
+    drain_lists(c);
+}
+
+static void home_drain(void) {
+    sl_faa_relaxed(&xdrain_epoch, 1);
+    sl_mcache_t *c = sl_mcache_current();
+    if (c) {
+        c->drain_seen = sl_load_relaxed(&xdrain_epoch);
+        drain_lists(c);
+    }
+}
+
+const sl_policy_t sl_policy_home = {
+    .name = "home",
+    .summary = "a thread keeps a capped list of its own partial spans; its own first free "
+               "into a parked span brings it home",
+    .nsets = 1,
+    .configure = home_configure,
+    .refill = home_refill,
+    .unparked = home_unparked,
+    .flush = home_flush,
+    .drain = home_drain,
+};
