@@ -44,6 +44,6 @@ extern const sl_policy_t *sl_policy_active;
 /* Registry (policy.c). */
 const sl_policy_t *sl_policy_find(const char *name);
 const sl_policy_t *const *sl_policy_list(void); /* NULL-terminated */
-#define SL_POLICY_DEFAULT "eager"
+#define SL_POLICY_DEFAULT "home" /* chosen by measurement: README, "Span-return policies" */
 
 #endif

@@ -17,7 +17,7 @@
 #include "policy.h"
 
 /* The default cap: measured (README, "Span-return policies"). */
-#define HOME_DEFAULT_KIB 64
+#define HOME_DEFAULT_KIB 128
 
 static size_t home_cap = (size_t)HOME_DEFAULT_KIB << 10; /* set once by configure */
 static _Atomic uint64_t xdrain_epoch;                    /* bumped by sl_scavenge */

@@ -10,8 +10,10 @@ function(sl_core_test name label)
 endfunction()
 
 sl_core_test(test_sizeclass unit)
-sl_core_test(test_internals unit)
-sl_core_test(test_badinput unit)
+# Registered once per span-return policy (internals_<policy>, badinput_<policy>) by
+# variants.cmake.
+sl_core_test(test_internals "")
+sl_core_test(test_badinput "")
 sl_core_test(test_rss stress)
 sl_core_test(test_scavenger unit)
 # Registered once per variant (stress_<variant>) by variants.cmake.

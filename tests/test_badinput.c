@@ -99,6 +99,20 @@ static void c_double_remote(void) {
     pthread_create(&t, NULL, remote_free, NULL);
     pthread_join(t, NULL);
 }
+/* A span filled to the end parks; the first free into it unparks it (eager: to the
+ * mcentral; home: back onto this thread's home list, after which frees into it are
+ * owner-local); the second free of the same object must still abort, at once or when the
+ * span is next swept (forced by allocating on). */
+static void c_double_parked(void) {
+    static void *p[1200];
+    for (unsigned i = 0; i < 600; i++)
+        p[i] = sl_malloc(48);
+    note_ptr(p[0]);
+    sl_free(p[0]);
+    sl_free(p[0]);
+    for (unsigned i = 600; i < 1200; i++)
+        p[i] = sl_malloc(48);
+}
 static void c_double_large(void) {
     void *p = sl_malloc(1 << 20);
     note_ptr(p);
@@ -222,5 +236,7 @@ int main(void) {
     expect_abort("remote free of a swept slot", c_remote_free_of_swept_slot,
                  "found when its span was swept");
     expect_abort("local and remote free", c_local_and_remote_free, "found when its span was swept");
+    expect_abort("double free (parked span)", c_double_parked, "double free");
+    printf("(policy %s)\n", sl_policy());
     return check_done("badinput");
 }

@@ -28,6 +28,14 @@ foreach(line IN LISTS sl_policy_lines)
     string(REGEX REPLACE "^[ \t]*&sl_policy_([a-z0-9_]+),.*$" "\\1" name "${line}")
     list(APPEND SL_POLICY_NAMES ${name})
 endforeach()
+# The internals and bad input keep their guarantees under every policy.
+foreach(p IN LISTS SL_POLICY_NAMES)
+    foreach(t internals badinput)
+        add_test(NAME ${t}_${p} COMMAND test_${t})
+        set_tests_properties(${t}_${p} PROPERTIES LABELS unit TIMEOUT 300
+                             ENVIRONMENT SPANLAB_POLICY=${p})
+    endforeach()
+endforeach()
 
 add_executable(test_conformance test_conformance.c)
 target_link_libraries(test_conformance PRIVATE spanlab_static)

@@ -8,12 +8,13 @@ import sys
 REQUIRED_META = ["command", "git_revision", "host", "cpu_model", "cores", "compiler", "date",
                  "kernel", "sampling_interval", "latency_clock", "repeat", "target_ci_pct",
                  "interval", "complete"]
-REQUIRED_COLS = ["allocator", "variant", "workload", "threads", "rep", "seconds", "ops",
+REQUIRED_COLS = ["allocator", "variant", "policy", "workload", "threads", "rep", "seconds", "ops",
                  "mops_per_s", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
                  "lat_max_ns", "rss_peak_kib", "status", "cpu_seconds", "mops_per_cpu_s",
                  "load_start", "load_end", "stop", "ci_pct", "cache_calls", "uncache_calls",
                  "lock_waits", "cas_retries", "grace_periods", "grace_periods_bg", "minor_faults",
-                 "scav_releases", "scav_pages_released", "scav_pages_refaulted"]
+                 "scav_releases", "scav_pages_released", "scav_pages_refaulted", "local_frees",
+                 "remote_frees", "home_returns", "spills"]
 NUMERIC = ["threads", "rep", "seconds", "ops", "mops_per_s", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib", "cpu_seconds",
            "mops_per_cpu_s", "load_start", "load_end"]
@@ -65,6 +66,8 @@ for n, r in enumerate(rows):
             fail(f"row {n}: stop '{d['stop']}', want '{want}'")
     if float(d["ops"]) <= 0 or float(d["mops_per_s"]) <= 0:
         fail(f"row {n}: no ops")
+    if (d["allocator"] == "spanlab") != bool(d["policy"]):
+        fail(f"row {n}: policy '{d['policy']}' for allocator {d['allocator']}")
     if not float(d["lat_p50_ns"]) <= float(d["lat_p99_ns"]) <= float(d["lat_max_ns"]):
         fail(f"row {n}: percentiles out of order")
     spanlab = d["allocator"] == "spanlab"

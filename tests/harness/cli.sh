@@ -30,6 +30,10 @@ expect 2 "unexpected argument" stray
 expect 2 "unknown workload" --workload nosuch
 expect 2 "unknown workload" --workload threadtest,nosuch
 expect 2 "unknown spanlab variant" --alloc spanlab:nosuch
+expect 2 "unknown spanlab variant" --alloc spanlab:nosuch/eager
+expect 2 "unknown span-return policy" --alloc spanlab:mutex/nosuch
+expect 2 "unknown span-return policy" --alloc spanlab:all/nosuch
+expect 0 "home" --list
 expect 2 "unknown allocator" --alloc hoard
 expect 2 "thread" --threads 0
 expect 2 "thread" --threads 4-2

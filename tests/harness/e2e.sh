@@ -21,14 +21,15 @@ csv)
     ;;
 plot)
     "$PY" -c 'import matplotlib' 2>/dev/null || { echo "matplotlib missing: skipped"; exit 77; }
-    "$SLBENCH" --alloc spanlab:mutex,glibc --workload threadtest,larson --threads 1,2 \
+    "$SLBENCH" --alloc spanlab:mutex/all,glibc --workload threadtest,larson --threads 1,2 \
         --seconds 0.05 --repeat 2 --quiet --out "$TMP/p/run.csv" || exit 1
     "$PY" "$SRC/scripts/plot" "$TMP/p/run.csv" || exit 1
     for f in threadtest.png threadtest.svg larson.png larson.svg summary.md; do
         [ -s "$TMP/p/$f" ] || { echo "FAIL: $f not written"; exit 1; }
     done
-    grep -q "spanlab:mutex" "$TMP/p/summary.md" && grep -q "glibc" "$TMP/p/summary.md" ||
-        { echo "FAIL: summary.md lacks an allocator"; exit 1; }
+    for a in spanlab:mutex/eager spanlab:mutex/home glibc "mcentral/1k alloc"; do
+        grep -q "$a" "$TMP/p/summary.md" || { echo "FAIL: summary.md lacks $a"; exit 1; }
+    done
     echo "plot ok"
     ;;
 auto)
