@@ -13,12 +13,12 @@ extern "C" {
 
 /* Counters of one mcentral (one span class) or their sum over all classes. */
 struct sl_central_counters {
-    uint64_t cache_calls;         /* cache_span calls */
-    uint64_t uncache_calls;       /* uncache_span calls */
+    uint64_t cache_calls;         /* spans an mcache took from the mcentral */
+    uint64_t uncache_calls;       /* spans an mcache gave back to the mcentral */
     uint64_t put_available_calls; /* parked spans made available again by a free */
     uint64_t spans_grown;         /* spans taken from the mheap */
     uint64_t spans_returned;      /* all-free spans given back to the mheap */
-    uint64_t spans_available;     /* now in the available set */
+    uint64_t spans_available;     /* now in the mcentral's span sets */
     uint64_t spans_parked;        /* now parked (full, waiting for a free) */
     uint64_t spans_cached;        /* now owned by an mcache */
     uint64_t lock_waits;          /* lock acquisitions whose try-lock failed first */
