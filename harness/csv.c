@@ -9,7 +9,6 @@
 const char *const sl_bench_csv_columns[] = {
     "allocator",
     "variant",
-    "policy",
     "workload",
     "threads",
     "rep",
@@ -53,6 +52,7 @@ const char *const sl_bench_csv_columns[] = {
     "spills",
     "params",
     "extra",
+    "policy", /* last: readers of schema 1 by position keep working */
     NULL,
 };
 
