@@ -271,13 +271,21 @@ static void check_cross_thread(void) {
     printf("cross-thread ok\n");
 }
 
-/* The variant in use, when a spanlab library serves this process. */
+/* The variant and policy in use, when a spanlab library serves this process
+ * ($SPANLAB_CENTRAL is "variant" or "variant/policy"). */
 static void check_identity(void) {
-    const char *(*variant)(void);
+    const char *(*variant)(void), *(*policy)(void);
     *(void **)&variant = dlsym(RTLD_DEFAULT, "sl_variant"); /* POSIX's idiom for dlsym */
+    *(void **)&policy = dlsym(RTLD_DEFAULT, "sl_policy");
     const char *want = getenv("SPANLAB_CENTRAL");
-    if (variant != NULL && want != NULL)
-        CHECK(strcmp(variant(), want) == 0, "serving variant %s, asked for %s", variant(), want);
+    if (variant != NULL && want != NULL) {
+        size_t n = strcspn(want, "/");
+        CHECK(strlen(variant()) == n && strncmp(variant(), want, n) == 0,
+              "serving variant %s, asked for %s", variant(), want);
+        if (want[n] == '/')
+            CHECK(policy != NULL && strcmp(policy(), want + n + 1) == 0,
+                  "serving policy %s, asked for %s", policy ? policy() : "?", want);
+    }
     if (getenv("LD_PRELOAD") != NULL && strstr(getenv("LD_PRELOAD"), "spanlab") != NULL)
         CHECK(variant != NULL, "LD_PRELOAD names spanlab but sl_variant is not found");
     /* cfree: glibc has only a compatibility version, which dlsym does not return; the
