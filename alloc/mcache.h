@@ -23,6 +23,8 @@ struct sl_mcache {
     uintptr_t tiny;                        /* current tiny block, or 0 */
     unsigned tiny_off;                     /* bytes used in it */
     uint32_t tiny_mask;                    /* start offsets of objects placed in it */
+    uint32_t tiny_ends;                    /* last-byte offsets of objects placed in it */
+    _Atomic uint16_t *tiny_endw;           /* where tiny_ends is published (tiny.c) */
     sl_pagecache_t pcache;
     sl_mcache_t *next_free; /* recycling list of caches of exited threads */
     /* Incarnation: bumped when the cache is given to a thread and when it is flushed, so

@@ -10,6 +10,7 @@
 #include "fatal.h"
 #include "mheap.h"
 #include "os.h"
+#include "tiny.h"
 
 _Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
 
@@ -168,6 +169,7 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
         _Atomic uint32_t *t = s->tiny_words; /* desc_ready made it */
         for (unsigned i = 0; i < s->nelems; i++)
             atomic_store_explicit(&t[i], 0, memory_order_relaxed);
+        sl_tiny_clear_ends(s);
     }
     spanmap_set(s);
     /* Release: every field above is visible to whoever receives the span through an
@@ -181,7 +183,7 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
 static bool desc_ready(sl_span_t *s, unsigned spc, bool locked) {
     if (spc != SL_TINY_SPAN_CLASS || s->tiny_words)
         return true;
-    size_t size = SL_MAX_OBJS_PER_SPAN * sizeof *s->tiny_words;
+    size_t size = SL_MAX_OBJS_PER_SPAN * SL_TINY_SIDE_BYTES;
     s->tiny_words = locked ? meta_alloc_locked(size) : sl_os_meta_alloc(size);
     return s->tiny_words != NULL;
 }

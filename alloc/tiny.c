@@ -11,6 +11,16 @@ static inline _Atomic uint32_t *block_word(sl_span_t *s, unsigned idx) {
     return &s->tiny_words[idx];
 }
 
+/* The ends words follow the block words in the side table (mheap.c:desc_ready). */
+static inline _Atomic uint16_t *block_ends(sl_span_t *s, unsigned idx) {
+    return (_Atomic uint16_t *)(s->tiny_words + SL_MAX_OBJS_PER_SPAN) + idx;
+}
+
+void sl_tiny_clear_ends(sl_span_t *s) {
+    for (unsigned i = 0; i < s->nelems; i++)
+        atomic_store_explicit(block_ends(s, i), 0, memory_order_relaxed);
+}
+
 /* Publish the placed mask of a block the cache lets go of. */
 static void release_block(sl_span_t *s, uintptr_t blk, uint32_t placed) {
     unsigned idx = (unsigned)((blk - s->base) / SL_TINY_SIZE);
@@ -28,6 +38,7 @@ static void release_block(sl_span_t *s, uintptr_t blk, uint32_t placed) {
 
 void sl_tiny_note_whole(sl_span_t *s, uintptr_t p) {
     unsigned idx = (unsigned)((p - s->base) / SL_TINY_SIZE);
+    atomic_store_explicit(block_ends(s, idx), 1u << (SL_TINY_SIZE - 1), memory_order_relaxed);
     atomic_store_explicit(block_word(s, idx), 1u << PLACED_SHIFT, memory_order_relaxed);
 }
 
@@ -43,6 +54,10 @@ void *sl_tiny_alloc(size_t size) {
     if (c->tiny && off + size <= SL_TINY_SIZE) {
         c->tiny_mask |= 1u << off;
         c->tiny_off = off + (unsigned)size;
+        /* Relaxed: the pointer reaches another thread only through a hand-off that
+         * orders this store before it. */
+        c->tiny_ends |= 1u << (c->tiny_off - 1);
+        atomic_store_explicit(c->tiny_endw, (uint16_t)c->tiny_ends, memory_order_relaxed);
         return (void *)(c->tiny + off);
     }
     sl_span_t *s;
@@ -52,6 +67,7 @@ void *sl_tiny_alloc(size_t size) {
     c = sl_tls_mcache; /* the slow path may have just created this thread's cache */
     unsigned idx = (unsigned)(((uintptr_t)blk - s->base) / SL_TINY_SIZE);
     atomic_store_explicit(block_word(s, idx), 0, memory_order_relaxed);
+    atomic_store_explicit(block_ends(s, idx), (uint16_t)(1u << (size - 1)), memory_order_relaxed);
     if (!c->tiny || size < c->tiny_off) {
         /* The new block keeps more room than the old one: it becomes current. */
         if (c->tiny)
@@ -59,6 +75,8 @@ void *sl_tiny_alloc(size_t size) {
         c->tiny = (uintptr_t)blk;
         c->tiny_off = (unsigned)size;
         c->tiny_mask = 1;
+        c->tiny_ends = 1u << (size - 1);
+        c->tiny_endw = block_ends(s, idx);
     } else {
         release_block(s, (uintptr_t)blk, 1);
     }
@@ -73,6 +91,8 @@ void sl_tiny_release_current(sl_mcache_t *c) {
     c->tiny = 0;
     c->tiny_off = 0;
     c->tiny_mask = 0;
+    c->tiny_ends = 0;
+    c->tiny_endw = NULL;
     release_block(sl_spanmap_lookup(blk), blk, placed);
 }
 
@@ -96,14 +116,13 @@ void sl_tiny_free(sl_span_t *s, unsigned idx, uintptr_t p) {
 size_t sl_tiny_usable(sl_span_t *s, unsigned idx, uintptr_t p) {
     uintptr_t blk = s->base + (uintptr_t)idx * SL_TINY_SIZE;
     unsigned off = (unsigned)(p - blk);
-    uint32_t placed =
-        atomic_load_explicit(block_word(s, idx), memory_order_relaxed) >> PLACED_SHIFT;
-    sl_mcache_t *c = sl_tls_mcache;
-    if (c->tiny == blk)
-        placed = c->tiny_mask;
-    /* Up to the next object placed after it; while another thread's cache still fills
-     * the block, objects placed later are unknown and the answer is an upper bound. */
-    uint32_t after = placed & ~((2u << off) - 1);
-    unsigned end = after ? (unsigned)__builtin_ctz(after) : SL_TINY_SIZE;
-    return end - off;
+    /* The first object end at or after the start is this object's own (objects never
+     * overlap); later ends may be there too. Exact even while a cache still fills the
+     * block, where the space after the object may yet be handed out. */
+    uint32_t ends = atomic_load_explicit(block_ends(s, idx), memory_order_relaxed);
+    uint32_t mine = ends & ~((1u << off) - 1);
+    if (!mine)
+        sl_fatal("tiny object %p has no recorded end (block word %#x)", (void *)p,
+                 atomic_load_explicit(block_word(s, idx), memory_order_relaxed));
+    return (unsigned)__builtin_ctz(mine) + 1 - off;
 }

@@ -5,7 +5,11 @@
  *   bits 16..31 : start offsets of objects placed, published when the cache lets go
  * The block is free when the placed mask is published and equals the freed mask; the
  * thread whose OR completes it frees the 16-byte slot. A plain 16-byte noscan object is
- * a block with one object at offset 0, published at once. */
+ * a block with one object at offset 0, published at once.
+ * A second side-table array holds, per block, the offsets of the objects' last bytes; the
+ * placing cache stores it (relaxed) with every object it places, before the pointer can
+ * reach any other thread, so sl_tiny_usable knows every object's exact end even while
+ * the block is still being filled (space after an object may yet be handed out). */
 #ifndef SL_TINY_H
 #define SL_TINY_H
 
@@ -21,7 +25,13 @@ void sl_tiny_free(sl_span_t *s, unsigned idx, uintptr_t p);
 /* A 16-byte noscan object was allocated at p: publish it as a one-object block. */
 void sl_tiny_note_whole(sl_span_t *s, uintptr_t p);
 
-/* Usable bytes of the tiny object at p. */
+/* Bytes of side table per block: the block word and the ends word. */
+#define SL_TINY_SIDE_BYTES (sizeof(uint32_t) + sizeof(uint16_t))
+
+/* A tiny span's ends words are zero (called when the span is set up). */
+void sl_tiny_clear_ends(sl_span_t *s);
+
+/* Usable bytes of the tiny object at p: exactly up to its last byte. */
 size_t sl_tiny_usable(sl_span_t *s, unsigned idx, uintptr_t p);
 
 /* The cache lets go of its current block (flush). */

@@ -279,6 +279,18 @@ static void test_tiny(void) {
     void *x = sl_malloc_noscan(16); /* a whole block */
     CHECK(sl_usable_size(x) == 16);
     sl_free(x);
+    /* The last object of the block this thread is still filling: its usable size is its
+     * own size, not the rest of the block, so growing it in place by realloc cannot run
+     * into the next object placed there (that overlap corrupted payloads). */
+    sl_thread_exit(); /* start a fresh tiny block */
+    char *e = sl_malloc_noscan(1);
+    CHECK(sl_usable_size(e) == 1);
+    char *e2 = sl_realloc(e, 7);
+    char *f = sl_malloc_noscan(5);
+    CHECK(f != NULL && (f >= e2 + 7 || f + 5 <= e2));
+    CHECK(sl_usable_size(f) == 5 && sl_usable_size(e2) >= 7);
+    sl_free(e2);
+    sl_free(f);
     /* Churn: every object freed on its own; afterwards nothing leaks in the tiny class. */
     enum { N = 20000 };
     static void *ps[N];
