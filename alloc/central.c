@@ -146,8 +146,136 @@ static sl_span_t *take(unsigned spc, unsigned flags) {
     return s;
 }
 
+/* --- sweep mode (central.h) ------------------------------------------------------------ */
+
+bool sl_central_sweep_mode;
+/* Sweep generation: raised by sl_central_sweep_advance under the policy's cycle lock.
+ * Release there, acquire here: a thread that sees the new roles also sees the previous
+ * cycle's filing. pairs with central.c:sl_central_sweep_advance */
+static _Atomic uint64_t xsweepgen;
+
+static inline unsigned partial_set(uint64_t gen, bool swept) {
+    return (unsigned)((gen + !swept) & 1);
+}
+
+static inline unsigned full_set(uint64_t gen, bool swept) {
+    return 2 + partial_set(gen, swept);
+}
+
+static _Atomic int64_t xlive;  /* small-object bytes; relaxed adds, read by the trigger */
+static _Atomic int64_t xalloc; /* bytes handed to mcaches for allocation, ever (the pace) */
+__thread int64_t sl_tls_live_freed;
+
+static void live_add(int64_t bytes) {
+    atomic_fetch_add_explicit(&xlive, bytes, memory_order_relaxed);
+}
+
+void sl_central_live_flush(void) {
+    live_add(-sl_tls_live_freed);
+    sl_tls_live_freed = 0;
+}
+
+uint64_t sl_central_heap_alloc(void) {
+    int64_t v = atomic_load_explicit(&xalloc, memory_order_relaxed);
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+size_t sl_central_heap_live(void) {
+    int64_t v = atomic_load_explicit(&xlive, memory_order_relaxed);
+    return (v > 0 ? (size_t)v : 0) + sl_mheap_large_bytes();
+}
+
+/* A cached span counts as all allocated: remote frees into it, already subtracted when
+ * they happened, are added back when its owner folds them in. */
+unsigned sl_central_sweep_cached(sl_span_t *s) {
+    unsigned nremote, freed = sl_span_sweep_counts(s, &nremote);
+    if (sl_central_sweep_mode && freed) {
+        live_add((int64_t)nremote * s->elemsize);
+        atomic_fetch_add_explicit(&xalloc, (int64_t)freed * s->elemsize, memory_order_relaxed);
+    }
+    return freed;
+}
+
+uint64_t sl_central_sweepgen(void) {
+    return sl_load_acquire(&xsweepgen);
+}
+
+void sl_central_sweep_advance(void) {
+    /* pairs with central.c:sl_central_sweepgen */
+    atomic_fetch_add_explicit(&xsweepgen, 1, memory_order_acq_rel);
+}
+
+/* Sweep s, just popped from an unswept set (the caller owns it, TRANSIT), and count it. */
+static void sweep_counted(sl_span_t *s, unsigned ctr) {
+    unsigned freed = sl_span_sweep(s);
+    sl_counter_bump(s->spanclass, ctr);
+    sl_counter_add(s->spanclass, SL_CTR_RECLAIMED, freed);
+}
+
+/* File a swept span the caller owns (TRANSIT) by the current roles: full set, partial
+ * set, or the mheap when all free and release_empty or the class has enough available. */
+static void file_swept(sl_span_t *s, bool release_empty) {
+    unsigned spc = s->spanclass;
+    if (s->alloc_count == 0 &&
+        (release_empty || available_count(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
+        sl_counter_bump(spc, SL_CTR_RETURNED);
+        sl_mheap_free_span(s);
+        return;
+    }
+    uint64_t gen = sl_central_sweepgen();
+    sl_central_push(s->alloc_count == s->nelems ? full_set(gen, true) : partial_set(gen, true), s);
+}
+
+bool sl_central_sweep_one(unsigned spc, unsigned ctr, bool release_empty) {
+    mcentral_t *m = &mcentrals[spc];
+    uint64_t gen = sl_central_sweepgen();
+    sl_span_t *s = sl_central_active->pop(m->sets[partial_set(gen, false)]);
+    if (!s)
+        s = sl_central_active->pop(m->sets[full_set(gen, false)]);
+    if (!s)
+        return false;
+    sweep_counted(s, ctr);
+    file_swept(s, release_empty);
+    return true;
+}
+
+/* Go's cacheSpan order (central.h). A full span only with SL_CACHE_ANY. */
+static sl_span_t *take_sweep(unsigned spc, unsigned flags) {
+    mcentral_t *m = &mcentrals[spc];
+    uint64_t gen = sl_central_sweepgen();
+    sl_span_t *s = sl_central_active->pop(m->sets[partial_set(gen, true)]);
+    if (s)
+        return s;
+    if ((s = sl_central_active->pop(m->sets[partial_set(gen, false)]))) {
+        sweep_counted(s, SL_CTR_SWEPT_ALLOC);
+        return s; /* it had a free slot before; the sweep only adds some */
+    }
+    for (int budget = SL_SWEEP_BUDGET; budget >= 0; budget--) {
+        if (!(s = sl_central_active->pop(m->sets[full_set(gen, false)])))
+            break;
+        sweep_counted(s, SL_CTR_SWEPT_ALLOC);
+        if (s->alloc_count < s->nelems)
+            return s;
+        sl_central_push(full_set(gen, true), s);
+    }
+    /* The fallback list may hold full spans here (a full set that could not take one). */
+    if ((s = fallback_take(m))) {
+        sl_span_sweep(s);
+        if (s->alloc_count < s->nelems || (flags & SL_CACHE_ANY))
+            return s;
+        fallback_put(m, s);
+    }
+    if (flags & SL_CACHE_ANY) {
+        for (unsigned i = 0; i < 2 && !s; i++)
+            s = sl_central_active->pop(m->sets[full_set(gen, i == 0)]);
+        if (s)
+            return s;
+    }
+    return flags & SL_CACHE_NOGROW ? NULL : sl_central_grow(spc);
+}
+
 sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
-    sl_span_t *s = take(spc, flags);
+    sl_span_t *s = sl_central_sweep_mode ? take_sweep(spc, flags) : take(spc, flags);
     if (!s) {
         if (!(flags & SL_CACHE_NOGROW))
             errno = ENOMEM;
@@ -165,6 +293,11 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
     atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
     s->home = NULL; /* a policy that wants a home sets it before the span parks */
     sl_span_sweep(s);
+    if (sl_central_sweep_mode) { /* every free slot reserved (heap live) */
+        int64_t r = (int64_t)(s->nelems - s->alloc_count) * s->elemsize;
+        live_add(r);
+        atomic_fetch_add_explicit(&xalloc, r, memory_order_relaxed);
+    }
     sl_counter_bump(spc, SL_CTR_CACHE);
     return s;
 }
@@ -188,8 +321,18 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
                                                  memory_order_relaxed))
         sl_fatal("span %p given back by %#lx, which does not own it (owner %#lx, state %u)",
                  (void *)s->base, (unsigned long)owner, (unsigned long)cur, sl_span_state(s));
-    sl_span_sweep(s);
+    unsigned nremote, freed = sl_span_sweep_counts(s, &nremote);
     sl_counter_bump(spc, SL_CTR_UNCACHE);
+    if (sl_central_sweep_mode) {
+        /* Was all allocated less the remote frees since caching: now exactly alloc_count. */
+        live_add(((int64_t)s->alloc_count - s->nelems + nremote) * s->elemsize);
+        int64_t unused = (int64_t)(s->nelems - s->alloc_count - freed) * s->elemsize;
+        atomic_fetch_sub_explicit(&xalloc, unused, memory_order_relaxed);
+        /* Never parks: a full span waits in the swept full set for the next cycle. */
+        atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
+        file_swept(s, release_empty);
+        return;
+    }
     if (s->alloc_count == s->nelems) {
         /* Park. Dekker-style with free_remote: we store the state then look for frees;
          * a freer ORs its bit then looks at the state. seq_cst on both sides means at
@@ -271,6 +414,7 @@ void sl_central_release_empty(void) {
 
 void sl_central_counters(int spc, struct sl_central_counters *out) {
     *out = (struct sl_central_counters){0};
+    out->sweep_cycles = sl_load_relaxed(&xsweepgen);
     unsigned lo = spc < 0 ? 2 : (unsigned)spc, hi = spc < 0 ? SL_NUM_SPAN_CLASSES : lo + 1;
     for (unsigned k = lo; k < hi; k++) {
         uint64_t c[SL_CTR_N];
@@ -286,6 +430,9 @@ void sl_central_counters(int spc, struct sl_central_counters *out) {
         out->remote_frees += c[SL_CTR_REMOTE_FREES];
         out->home_returns += c[SL_CTR_HOME];
         out->spills += c[SL_CTR_SPILL];
+        out->swept_alloc += c[SL_CTR_SWEPT_ALLOC];
+        out->swept_bg += c[SL_CTR_SWEPT_BG];
+        out->sweep_reclaimed += c[SL_CTR_RECLAIMED];
         if (!sl_central_active)
             continue;
         out->spans_available += available_count(k);

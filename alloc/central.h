@@ -26,7 +26,8 @@
  *                         hand-off, or a CAS AVAILABLE -> TRANSIT when it claims in place.
  *   TRANSIT -> DEAD       sl_mheap_free_span, under the heap lock.
  * AVAILABLE means "held by one of its class's span sets": under `eager` and `home` every
- * such span has a free slot (after a sweep); other policies may keep full spans in a set.
+ * such span has a free slot (after a sweep); under `sweep` full spans sit in the full sets
+ * and nothing is ever PARKED (a free changes no span's state; see "sweep mode" below).
  */
 #ifndef SL_CENTRAL_H
 #define SL_CENTRAL_H
@@ -106,6 +107,7 @@ sl_spanset_t *sl_central_set(unsigned spc, unsigned i);
 
 /* Flags for sl_central_cache. */
 #define SL_CACHE_NOGROW 1u /* return NULL instead of growing from the mheap */
+#define SL_CACHE_ANY    2u /* sweep mode: a full swept span too, last (drains and tests) */
 
 /* Take a span with a free slot for cache `owner` (non-zero, unique per cache): pops set 0
  * (then the out-of-memory fallback list), grows from the mheap unless SL_CACHE_NOGROW;
@@ -136,6 +138,62 @@ void sl_central_push(unsigned i, sl_span_t *s);
 /* A fresh span of class spc from the mheap, state TRANSIT, owned by the caller; NULL with
  * errno = ENOMEM. Counts spans_grown. */
 sl_span_t *sl_central_grow(unsigned spc);
+
+/* --- sweep mode (the sweep policy; Go >= 1.15 mcentral.go) ------------------------------
+ * Per class four set instances: partial[0..1] (sets 0, 1: spans with a free slot) and
+ * full[0..1] (sets 2, 3). The sweep generation g (Go's mheap_.sweepgen / 2) picks the
+ * roles: partial[g % 2] is the swept partial set, partial[1 - g % 2] the unswept one, full
+ * likewise, so raising g turns every swept span unswept without moving it. A span is in
+ * exactly one set or owned by one thread (popping is owning), so no set holds stale
+ * entries and no per-span sweepgen CAS is needed: whoever pops an unswept span sweeps it.
+ * A thread that read g just before it was raised may file a span by the old roles: a
+ * swept span lands in an unswept set (swept once more, harmless) or an unswept one in a
+ * swept set (every span is swept again when it is cached or given back, so no free is
+ * ever lost; its reuse only waits a cycle). sl_central_cache: swept partial; else sweep
+ * an unswept partial span and use it (Go's preserve: even all free); else sweep up to
+ * SL_SWEEP_BUDGET + 1 unswept full spans, filing the still-full ones as swept; else the
+ * fallback list; else grow. sl_central_uncache files a span by its sweep: full set if
+ * full, mheap if all free (anti-thrash rule), else partial set; it never parks. */
+
+/* Set once at initialisation: the active policy uses sweep generations. */
+extern bool sl_central_sweep_mode;
+
+/* Unswept full spans cacheSpan sweeps before growing (Go: spanBudget = 100). */
+#define SL_SWEEP_BUDGET 100
+
+/* The current sweep generation (acquire). */
+uint64_t sl_central_sweepgen(void);
+
+/* Raise the generation by one (release). The caller serialises cycle starts and has
+ * finished the previous cycle's sweep (every unswept set empty, Go's finishsweep_m). */
+void sl_central_sweep_advance(void);
+
+/* Pop one unswept span of class spc (partial first, then full), sweep it, count it under
+ * ctr (SL_CTR_SWEPT_ALLOC or SL_CTR_SWEPT_BG) and file it: an all-free span goes back to
+ * the mheap when release_empty or the anti-thrash rule says so. False: none was left. */
+bool sl_central_sweep_one(unsigned spc, unsigned ctr, bool release_empty);
+
+/* The sweep trigger's inputs. Heap live: bytes of small objects allocated and not freed,
+ * counting every free slot of a cached span as allocated (reserved when cached, the
+ * unused rest given back when uncached), plus large objects. Remote frees are counted when
+ * they happen (batched per thread, at most SL_LIVE_BATCH bytes late), owner-local ones
+ * when the owner's sweep folds them: no free waits for a cycle to be counted, so garbage
+ * never inflates the base of the next trigger. */
+#define SL_LIVE_BATCH ((int64_t)64 << 10)
+size_t sl_central_heap_live(void);
+/* Bytes handed to mcaches for allocation since start-up (reserved when cached, the unused
+ * rest taken back when uncached): what "allocated since the cycle began" is measured in. */
+uint64_t sl_central_heap_alloc(void);
+extern __thread int64_t sl_tls_live_freed; /* remote-freed bytes not yet subtracted */
+void sl_central_live_flush(void);          /* subtract this thread's batch now */
+static inline void sl_central_live_freed(uint32_t bytes) {
+    if ((sl_tls_live_freed += bytes) >= SL_LIVE_BATCH)
+        sl_central_live_flush();
+}
+
+/* The owner sweeps its cached span s (mcache.c): like sl_span_sweep, plus the heap-live
+ * accounting in sweep mode. Returns the slots freed. */
+unsigned sl_central_sweep_cached(sl_span_t *s);
 
 /* Sum of common and variant counters of one class (spc) or of all (spc = -1). */
 void sl_central_counters(int spc, struct sl_central_counters *out);

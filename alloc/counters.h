@@ -21,6 +21,9 @@ enum {
     SL_CTR_SPILL,         /* spans a home list had no room for, sent to the mcentral */
     SL_CTR_LOCAL_FREES,   /* frees recorded owner-locally (no atomics), counted at sweep */
     SL_CTR_REMOTE_FREES,  /* frees through the atomic free bitmap, counted at sweep */
+    SL_CTR_SWEPT_ALLOC,   /* sweep policy: unswept spans swept on the allocation path */
+    SL_CTR_SWEPT_BG,      /* sweep policy: ... by the background sweeper or sl_scavenge */
+    SL_CTR_RECLAIMED,     /* sweep policy: objects those sweeps found freed */
     SL_CTR_N
 };
 

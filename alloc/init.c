@@ -65,6 +65,8 @@ static void append_name(char *buf, size_t len, const char *name) {
 }
 
 static void fork_prepare(void) {
+    if (sl_policy_active->atfork_prepare)
+        sl_policy_active->atfork_prepare();
     sl_central_atfork_prepare();
     sl_mcache_atfork_prepare();
     sl_counters_atfork_prepare();
@@ -78,6 +80,8 @@ static void fork_parent(void) {
     sl_counters_atfork_parent();
     sl_mcache_atfork_parent();
     sl_central_atfork_parent();
+    if (sl_policy_active->atfork_parent)
+        sl_policy_active->atfork_parent();
 }
 
 static void fork_child(void) {
@@ -86,6 +90,8 @@ static void fork_child(void) {
     sl_counters_atfork_child();
     sl_mcache_atfork_child();
     sl_central_atfork_child();
+    if (sl_policy_active->atfork_child)
+        sl_policy_active->atfork_child();
     sl_scavenger_atfork_child();
 }
 
@@ -154,6 +160,7 @@ static int init_locked(const char *name) {
     }
     sl_central_active = ops; /* init may already allocate (served by the bootstrap) */
     sl_policy_active = policy;
+    sl_central_sweep_mode = policy->sweep_mode;
     int r = sl_central_init(ops, policy->nsets);
     if (r < 0) { /* out of memory is an answer: nothing was kept, the next call retries */
         sl_central_active = NULL;

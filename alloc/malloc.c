@@ -177,6 +177,10 @@ static void free_remote(sl_span_t *s, unsigned idx) {
     uint64_t old = sl_for_seqcst(&s->xfree_bits[w], bit);
     if (old & bit)
         sl_report_bad("double free of %p", sl_span_obj(s, idx));
+    if (sl_central_sweep_mode) {
+        sl_central_live_freed(s->elemsize);
+        return; /* a free never changes a span's state under sweep */
+    }
     /* The state after our bit: a park we miss sees the bit. model park.cc:free_state_load */
     if (sl_load_seqcst(&s->xstate) == SL_SPAN_PARKED &&
         (sl_span_unpark_pct == 0 || sl_span_unpark_ready(s)))

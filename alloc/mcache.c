@@ -70,7 +70,7 @@ void *sl_mcache_alloc_slow(unsigned spc, bool *needzero) {
         if (idx < s->nelems)
             goto got;
         /* Full: fold in our own and remote frees before asking the policy. */
-        if (sl_span_sweep(s) > 0 && (idx = sl_span_next_free_index(s)) < s->nelems)
+        if (sl_central_sweep_cached(s) > 0 && (idx = sl_span_next_free_index(s)) < s->nelems)
             goto got;
     }
     c->alloc[spc] = &sl_span_empty; /* while the policy moves spans */
@@ -83,6 +83,8 @@ void *sl_mcache_alloc_slow(unsigned spc, bool *needzero) {
         sl_fatal("span %p of class %u came from the mcentral without a free slot", (void *)s->base,
                  spc);
     sl_scavenger_start(); /* no-op once running; here no lock is held */
+    if (sl_policy_active->start_threads)
+        sl_policy_active->start_threads();
 got:
     *needzero = s->needzero;
     return sl_span_obj(s, idx);

@@ -30,7 +30,7 @@ struct sl_mcache {
     /* Incarnation: bumped when the cache is given to a thread and when it is flushed, so
      * a span parked by an earlier user of this memory is not taken for ours. Owner-only. */
     uint64_t gen;
-    uint64_t drain_seen;                      /* policy drain epoch last honoured */
+    uint64_t drain_seen; /* policy drain epoch last honoured (sweep: the flush generation) */
     sl_home_list_t home[SL_NUM_SPAN_CLASSES]; /* home policy; empty otherwise */
 };
 

@@ -353,6 +353,10 @@ uint64_t sl_mheap_clock_ms(void) {
     return sl_pagealloc_now_ms(&pages); /* reads no shared state but the clock hook */
 }
 
+size_t sl_mheap_large_bytes(void) {
+    return sl_load_relaxed(&large_pages) << 13;
+}
+
 void sl_mheap_stats(struct sl_stats *out) {
     pthread_mutex_lock(&heap_lock);
     size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pages, &scav);

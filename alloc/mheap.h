@@ -79,6 +79,9 @@ void *sl_mheap_meta_fallback(size_t need, size_t want, size_t *got);
  * quiescent (no allocation in flight). */
 const char *sl_mheap_verify(void);
 
+/* Bytes of pages owned by large objects, without the heap lock (relaxed). */
+size_t sl_mheap_large_bytes(void);
+
 /* fork(): the scavenge lock, then the heap lock. */
 void sl_mheap_atfork_prepare(void);
 void sl_mheap_atfork_parent(void);

@@ -7,11 +7,13 @@
 
 extern const sl_policy_t sl_policy_eager;
 extern const sl_policy_t sl_policy_home;
+extern const sl_policy_t sl_policy_sweep;
 
 /* clang-format off */
 static const sl_policy_t *const policies[] = {
     &sl_policy_eager,
     &sl_policy_home,
+    &sl_policy_sweep,
     NULL,
 };
 /* clang-format on */

@@ -14,6 +14,7 @@ typedef struct sl_policy {
     const char *name;    /* [a-z0-9_]+, also the CSV `policy` value */
     const char *summary; /* one line for `slbench --list` */
     unsigned nsets;      /* span-set instances per class the policy uses (central.h) */
+    bool sweep_mode;     /* Go's swept/unswept sets and sweep generations (central.h) */
 
     /* c's span of class spc is exhausted even after a sweep (or there is none:
      * &sl_span_empty). Give it back as the policy says and return the next span of the
@@ -32,6 +33,16 @@ typedef struct sl_policy {
     /* Optional: thread exit, after c's current spans went back to the mcentral: give back
      * every other span c owns. */
     void (*flush)(sl_mcache_t *c);
+
+    /* Optional: start the policy's background threads. Called after each refill with no
+     * lock held (it may allocate); cheap once they run. */
+    void (*start_threads)(void);
+
+    /* Optional: fork() support for the policy's own locks and threads (called before the
+     * mcentral's handlers, after them, and in the child). */
+    void (*atfork_prepare)(void);
+    void (*atfork_parent)(void);
+    void (*atfork_child)(void);
 
     /* Optional: sl_scavenge -- give back what the policy keeps in mcaches (this thread's
      * at once, other threads' at their next refill). */

@@ -67,6 +67,11 @@ bool sl_span_unpark_ready(sl_span_t *s) {
 }
 
 unsigned sl_span_sweep(sl_span_t *s) {
+    unsigned nremote;
+    return sl_span_sweep_counts(s, &nremote);
+}
+
+unsigned sl_span_sweep_counts(sl_span_t *s, unsigned *nremote) {
     unsigned words = (s->nelems + 63u) / 64, fi = s->freeindex, count = 0, freed_total = 0;
     unsigned nlocal = 0;
     for (unsigned w = 0; w < words; w++) {
@@ -108,5 +113,6 @@ unsigned sl_span_sweep(sl_span_t *s) {
         sl_counter_add(s->spanclass, SL_CTR_LOCAL_FREES, nlocal);
         sl_counter_add(s->spanclass, SL_CTR_REMOTE_FREES, freed_total - nlocal);
     }
+    *nremote = freed_total - nlocal;
     return freed_total;
 }

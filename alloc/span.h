@@ -82,6 +82,8 @@ extern sl_span_t sl_span_empty;
  * freeindex and the cache. Returns the number of slots it freed. Aborts on a free of a
  * slot that was not allocated (double or invalid free seen late). */
 unsigned sl_span_sweep(sl_span_t *s);
+/* The same; *nremote: how many of the slots it freed came from the remote bitmap. */
+unsigned sl_span_sweep_counts(sl_span_t *s, unsigned *nremote);
 
 /* Owner-only: (re)load alloc_cache for the 64-slot window containing freeindex. */
 void sl_span_refill_cache(sl_span_t *s);

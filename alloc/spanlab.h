@@ -29,6 +29,10 @@ struct sl_central_counters {
     uint64_t remote_frees;        /* frees through a span's atomic free bitmap */
     uint64_t home_returns;        /* parked spans taken back by their home thread (home) */
     uint64_t spills;              /* spans a home list had no room for, sent to the mcentral */
+    uint64_t sweep_cycles;        /* sweep generations started (sweep policy; all classes) */
+    uint64_t swept_alloc;         /* unswept spans swept on the allocation path (sweep) */
+    uint64_t swept_bg;            /* unswept spans swept by the background sweeper (sweep) */
+    uint64_t sweep_reclaimed;     /* objects those sweeps reclaimed (per swept span: divide) */
 };
 
 struct sl_stats {

@@ -177,6 +177,39 @@ static void c_local_and_remote_free(void) {
         sl_malloc(2048);
 }
 
+static void c_free_of_free_slot(void) {
+    /* One remote free of a slot that is already free (its first free was swept in): the
+     * atomic OR cannot see it (the bit was clear); the next sweep of the span does. Under
+     * sweep that is the next cycle's: sl_scavenge forces one. A neighbour stays allocated
+     * so the span is not given back to the mheap. */
+    sl_malloc(2048);
+    void *p = sl_malloc(2048);
+    sl_malloc(2048);
+    note_ptr(p);
+    sl_free(p);       /* owner-local */
+    sl_thread_exit(); /* the span is swept into the mcentral: p's slot is free */
+    remote_ptr = p;
+    pthread_t t;
+    pthread_create(&t, NULL, remote_free, NULL);
+    pthread_join(t, NULL);
+    sl_scavenge();
+}
+static void c_double_full_span(void) {
+    /* Both frees pending in a span nobody owns (a full span: parked, or under sweep waiting
+     * in the full set for the next cycle): the second OR finds the first's bit. */
+    static void *p[8];
+    for (unsigned i = 0; i < 8; i++)
+        p[i] = sl_malloc(1024);
+    sl_malloc(1024); /* p's span is full and given back */
+    remote_ptr = p[3];
+    note_ptr(p[3]);
+    pthread_t t;
+    pthread_create(&t, NULL, remote_free, NULL);
+    pthread_join(t, NULL);
+    pthread_create(&t, NULL, remote_free, NULL);
+    pthread_join(t, NULL);
+}
+
 static int foreign_target;
 static void c_foreign2(void) {
     note_ptr(&foreign_target);
@@ -187,6 +220,15 @@ int main(void) {
     /* An unknown policy (or variant) fails initialisation, which may then be retried. */
     CHECK(sl_init("mutex/no-such-policy") == -EINVAL);
     CHECK(sl_init("no-such-variant/eager") == -EINVAL);
+    /* The sweep policy's settings: a bad value fails initialisation with one line. */
+    const char *bad[][2] = {{"SPANLAB_GOGC", "abc"},  {"SPANLAB_GOGC", "0"},
+                            {"SPANLAB_GOGC", "-5"},   {"SPANLAB_GOGC", "100001"},
+                            {"SPANLAB_SWEEPER", "2"}, {"SPANLAB_SWEEPER", "yes"}};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv(bad[i][0], bad[i][1], 1);
+        CHECK_MSG(sl_init("mutex/sweep") == -EINVAL, "%s=%s accepted", bad[i][0], bad[i][1]);
+        unsetenv(bad[i][0]);
+    }
     CHECK(sl_init(NULL) == 0);
     ptrtext = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     /* Defined behaviour first. */
@@ -237,6 +279,8 @@ int main(void) {
                  "found when its span was swept");
     expect_abort("local and remote free", c_local_and_remote_free, "found when its span was swept");
     expect_abort("double free (parked span)", c_double_parked, "double free");
+    expect_abort("free of a free slot", c_free_of_free_slot, "found when its span was swept");
+    expect_abort("double free (full span)", c_double_full_span, "double free");
     printf("(policy %s)\n", sl_policy());
     return check_done("badinput");
 }

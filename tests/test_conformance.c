@@ -10,7 +10,7 @@
  *   SL_CONF_ROUNDS (300) rounds of the parked-span edge test (parkrace: 100x as many)
  *   SL_CONF_SCALE (1)    multiplies all three sizes above (and the seconds): a soak sets
  *                        e.g. SL_CONF_SCALE=50 to make every phase 50 times longer
- * Phases: owner basic central park parkrace aba payload churn owners canary leaks
+ * Phases: owner basic central park parkrace aba payload churn cycle owners canary leaks
  * (default: all, in this order; canary does something only in -DSL_TSAN_CANARY builds,
  * where TSan must report; leaks, last, checks the heap is back to where it started).
  */
@@ -33,12 +33,16 @@
 #include "mheap.h"
 #include "spanlab.h"
 #include "stall.h"
+#include "sweep.h"
 
 static const char *variant;
 static unsigned conf_threads, conf_rounds;
 static unsigned long conf_iters;
 static double conf_seconds;
 static bool canary_build; /* -DSL_TSAN_CANARY: the variant races on purpose */
+static bool sweep_mode;   /* the policy is sweep: full spans wait in sets, never park */
+/* Drains take every span a set holds: under sweep also full ones (SL_CACHE_ANY). */
+#define DRAIN_FLAGS (SL_CACHE_NOGROW | SL_CACHE_ANY)
 
 #define FAIL(...) conf_fail(__LINE__, __VA_ARGS__)
 #define CHECK(cond, ...)                                                                           \
@@ -121,6 +125,7 @@ static void run_threads(unsigned n, void *(*fn)(void *), void *args, size_t args
 /* At quiescence, per class: grown - returned == cached + available + parked, and the
  * variant's available count equals the one derived from the common counters. */
 static void check_conservation(const char *when) {
+    sl_sweep_hold(true); /* no span in the background sweeper's hands */
     for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
         struct sl_central_counters c;
         sl_central_counters((int)spc, &c);
@@ -139,6 +144,7 @@ static void check_conservation(const char *when) {
               "%s: class %u: variant says %llu spans available, common counters say %llu", when,
               spc, (unsigned long long)c.spans_available, (unsigned long long)derived);
     }
+    sl_sweep_hold(false);
 }
 
 /* --- Independent ownership tags --------------------------------------------------------- */
@@ -218,7 +224,7 @@ static unsigned drain_count(unsigned spc, sl_span_t **out, unsigned max) {
     }
     unsigned n = 0;
     for (;;) {
-        sl_span_t *s = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+        sl_span_t *s = sl_central_cache(spc, my_owner(), DRAIN_FLAGS);
         if (!s)
             break;
         CHECK(n < max, "class %u: more than %u spans drained", spc, max);
@@ -493,6 +499,65 @@ static void park_round(unsigned spc, unsigned nfreers) {
     sl_central_uncache(t, my_owner());
 }
 
+/* Under sweep the same edge is Go's: the full span goes to the swept full set and stays
+ * there through the remote frees (no state change, no unpark: a free only sets its bit);
+ * it is not served before the next cycle, then cacheSpan sweeps it and serves it with
+ * exactly the freed slots. */
+static void sweep_round(unsigned spc, unsigned nfreers) {
+    sl_span_t *s = sl_central_cache(spc, my_owner(), 0);
+    CHECK(s != NULL, "class %u: cache failed", spc);
+    tag_take(s, spc);
+    span_mark_used(s, s->nelems);
+    struct sl_central_counters c0, c1, c2;
+    tag_drop(s);
+    sl_central_uncache(s, my_owner());
+    sl_central_counters((int)spc, &c0);
+    uint32_t st0 = sl_span_state(s);
+    CHECK(st0 == SL_SPAN_AVAILABLE || st0 == SL_SPAN_TRANSIT,
+          "class %u: full span %p state %u after uncache, want AVAILABLE (full swept set)", spc,
+          (void *)s, st0);
+    CHECK(c0.spans_parked == 0, "class %u: %llu spans parked under sweep", spc,
+          (unsigned long long)c0.spans_parked);
+    atomic_store(&park_span, s);
+    pthread_barrier_wait(&park_bar); /* freers go */
+    pthread_barrier_wait(&park_bar); /* freers done */
+    unsigned nfreed = nfreers < s->nelems ? nfreers : s->nelems;
+    sl_central_counters((int)spc, &c1);
+    CHECK(c1.put_available_calls == c0.put_available_calls && c1.spans_parked == 0,
+          "class %u: remote frees moved a span under sweep", spc);
+    uint32_t st1 = sl_span_state(s);
+    CHECK(st1 == SL_SPAN_AVAILABLE || st1 == SL_SPAN_TRANSIT,
+          "class %u: %u frees changed span %p's state to %u", spc, nfreed, (void *)s, st1);
+    sl_sweep_hold(true); /* we sweep s ourselves below, not the background sweeper */
+    for (int i = 0; i < 20; i++) {
+        sl_span_t *early = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+        CHECK(early == NULL, "class %u: span %p served before the next sweep cycle", spc,
+              (void *)early);
+    }
+    sl_sweep_new_cycle();
+    sl_span_t *t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+    for (int tries = 0; !t && tries < 200; tries++) {
+        usleep(1000); /* variants that defer reuse */
+        t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
+    }
+    sl_sweep_hold(false);
+    CHECK(t == s, "class %u: NOGROW served %p after a new cycle, want the full span %p", spc,
+          (void *)t, (void *)s);
+    tag_take(t, spc);
+    sl_central_counters((int)spc, &c2);
+    CHECK(t->alloc_count == t->nelems - nfreed, "class %u: %u of %u in use after %u frees", spc,
+          t->alloc_count, t->nelems, nfreed);
+    CHECK(c2.swept_alloc == c1.swept_alloc + 1 && c2.sweep_reclaimed == c1.sweep_reclaimed + nfreed,
+          "class %u: swept_alloc %llu -> %llu, reclaimed %llu -> %llu (want +1, +%u)", spc,
+          (unsigned long long)c1.swept_alloc, (unsigned long long)c2.swept_alloc,
+          (unsigned long long)c1.sweep_reclaimed, (unsigned long long)c2.sweep_reclaimed, nfreed);
+    CHECK(c2.sweep_cycles == c1.sweep_cycles + 1, "sweep cycles %llu -> %llu",
+          (unsigned long long)c1.sweep_cycles, (unsigned long long)c2.sweep_cycles);
+    span_mark_free(t);
+    tag_drop(t);
+    sl_central_uncache(t, my_owner());
+}
+
 static void phase_park(void) {
     const unsigned nfreers = conf_threads < 2 ? 2 : conf_threads;
     /* 32 KiB (1 object per span) and a mid class with many objects per span. */
@@ -512,7 +577,7 @@ static void phase_park(void) {
     double t0 = now_s();
     unsigned rounds = 0;
     for (; rounds < conf_rounds && now_s() < t0 + conf_seconds; rounds++)
-        park_round(park_classes[rounds & 1], nfreers);
+        (sweep_mode ? sweep_round : park_round)(park_classes[rounds & 1], nfreers);
     atomic_store(&park_done, 1);
     pthread_barrier_wait(&park_bar);
     for (unsigned i = 0; i < nfreers; i++)
@@ -566,6 +631,10 @@ static void *race_freer(void *arg) {
 }
 
 static void phase_parkrace(void) {
+    if (sweep_mode) { /* Go's flow: a free never changes a span's state, nothing parks */
+        printf("  parkrace: not applicable under sweep (no span is ever parked)\n");
+        return;
+    }
     const unsigned race_classes[] = {2 * 67 + 1, 2 * 30}; /* 1 object per span; many */
     unsigned long rounds = (unsigned long)conf_rounds * 100, r, late = 0;
     double t0 = now_s();
@@ -952,6 +1021,69 @@ static void phase_churn(void) {
     check_conservation("churn");
 }
 
+/* --- Phase cycle: memory freed by other threads is reused (any policy) ------------------ */
+
+/* A producer allocates batches of 1 KiB objects, a consumer frees each batch remotely
+ * while the next is allocated: 30 batches of 4 MiB, at most two live. Every policy must
+ * reuse that memory (the heap in use stays bounded; without reuse it would reach 120
+ * MiB); under sweep it is reused through sweep cycles, which must have run and reclaimed
+ * objects. */
+#define CYCLE_BATCH  4096
+#define CYCLE_ROUNDS 30
+static void *cycle_batch[2][CYCLE_BATCH];
+static pthread_barrier_t cycle_bar;
+
+static void *cycle_consumer(void *arg) {
+    (void)arg;
+    for (unsigned r = 0; r < CYCLE_ROUNDS; r++) {
+        pthread_barrier_wait(&cycle_bar); /* batch r is allocated */
+        for (unsigned i = 0; i < CYCLE_BATCH; i++)
+            sl_free(cycle_batch[r & 1][i]);
+        pthread_barrier_wait(&cycle_bar); /* batch r is freed */
+    }
+    return NULL;
+}
+
+static void phase_cycle(void) {
+    struct sl_central_counters c0, c1;
+    sl_central_counters(-1, &c0);
+    CHECK(pthread_barrier_init(&cycle_bar, NULL, 2) == 0, "barrier");
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, cycle_consumer, NULL) == 0, "pthread_create");
+    size_t peak = 0;
+    for (unsigned r = 0; r < CYCLE_ROUNDS; r++) {
+        for (unsigned i = 0; i < CYCLE_BATCH; i++) {
+            void *p = sl_malloc(1024);
+            CHECK(p != NULL, "malloc");
+            memset(p, (int)r, 64);
+            cycle_batch[r & 1][i] = p;
+        }
+        if (r > 0)
+            pthread_barrier_wait(&cycle_bar); /* batch r - 1 freed */
+        struct sl_stats st;
+        sl_stats(&st);
+        peak = st.heap_inuse > peak ? st.heap_inuse : peak;
+        pthread_barrier_wait(&cycle_bar); /* consumer: free batch r */
+    }
+    pthread_barrier_wait(&cycle_bar);
+    pthread_join(t, NULL);
+    pthread_barrier_destroy(&cycle_bar);
+    sl_central_counters(-1, &c1);
+    printf("  cycle: heap in use peaked at %.1f MiB; %llu sweep cycles, %llu + %llu spans "
+           "swept (allocation path + background), %llu objects reclaimed\n",
+           (double)peak / (1 << 20), (unsigned long long)(c1.sweep_cycles - c0.sweep_cycles),
+           (unsigned long long)(c1.swept_alloc - c0.swept_alloc),
+           (unsigned long long)(c1.swept_bg - c0.swept_bg),
+           (unsigned long long)(c1.sweep_reclaimed - c0.sweep_reclaimed));
+    CHECK(peak < ((size_t)64 << 20), "heap in use reached %zu bytes: freed memory not reused",
+          peak);
+    if (sweep_mode)
+        CHECK(c1.sweep_cycles > c0.sweep_cycles && c1.sweep_reclaimed > c0.sweep_reclaimed,
+              "no sweep cycle reclaimed anything (%llu cycles)",
+              (unsigned long long)(c1.sweep_cycles - c0.sweep_cycles));
+    check_conservation("cycle");
+}
+
 /* --- Phase owners: the ownership invariant, walked over the whole heap ----------------- */
 
 /* INVARIANT (span.h): every live small span belongs to exactly one of {an mcache (current
@@ -1021,12 +1153,13 @@ static void check_owners(const char *when, unsigned nrecords) {
     struct seen *t = calloc(SEEN_SLOTS, sizeof *t);
     sl_span_t **drained = malloc(sizeof *drained * (1u << 20));
     CHECK(t && drained, "calloc");
+    sl_sweep_hold(true); /* the background sweeper holds no span meanwhile */
     unsigned ndrained = 0;
     /* Empty every set: what comes out is ours (CACHED, xowner = my_owner()). */
     for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
         for (int tries = 0; tries < 200; tries++) {
             sl_span_t *s;
-            while ((s = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW)) != NULL) {
+            while ((s = sl_central_cache(spc, my_owner(), DRAIN_FLAGS)) != NULL) {
                 CHECK(ndrained < (1u << 20), "too many spans drained");
                 drained[ndrained++] = s;
                 struct seen *e = seen_slot(t, s);
@@ -1105,6 +1238,7 @@ static void check_owners(const char *when, unsigned nrecords) {
           (unsigned long long)c.spans_returned);
     for (unsigned i = 0; i < ndrained; i++)
         sl_central_uncache(drained[i], my_owner());
+    sl_sweep_hold(false);
     free(drained);
     free(t);
 }
@@ -1240,7 +1374,7 @@ static sl_span_t **drain_all(size_t *n) {
         size_t before = *n;
         for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
             sl_span_t *s;
-            while ((s = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW)) != NULL) {
+            while ((s = sl_central_cache(spc, my_owner(), DRAIN_FLAGS)) != NULL) {
                 tag_take(s, spc);
                 if (*n == cap) {
                     cap *= 2;
@@ -1329,8 +1463,8 @@ static const struct {
     {"central", phase_central, true},   {"park", phase_park, true},
     {"parkrace", phase_parkrace, true}, {"aba", phase_aba, true},
     {"payload", phase_payload, false},  {"churn", phase_churn, false},
-    {"owners", phase_owners, false},    {"canary", phase_canary, true},
-    {"leaks", phase_leaks, false},
+    {"cycle", phase_cycle, false},      {"owners", phase_owners, false},
+    {"canary", phase_canary, true},     {"leaks", phase_leaks, false},
 };
 #define NPHASES (sizeof phases / sizeof phases[0])
 
@@ -1367,6 +1501,7 @@ int main(int argc, char **argv) {
     CHECK(sl_central_active && strcmp(sl_central_active->name, sl_variant()) == 0,
           "active ops table is not %s", sl_variant());
     canary_build = sl_central_canary_build;
+    sweep_mode = sl_central_sweep_mode;
     sl_stats(&baseline);
     if (argc == 2) {
         for (unsigned k = 0; k < NPHASES; k++) {

@@ -11,6 +11,7 @@
 #include "pagealloc.h"
 #include "span.h"
 #include "spanlab.h"
+#include "sweep.h"
 
 static void test_span_bitmap(void) {
     static sl_span_t s;
@@ -362,6 +363,33 @@ static void test_unpark_threshold(void) {
     sl_free(q);
 }
 
+/* sweep: a full span is filed in its class's full set and no free moves it (the bits wait
+ * for the next sweep); sl_scavenge forces a cycle whose sweep reclaims every freed slot
+ * and returns the then all-free span to the mheap. */
+static void test_sweep_cycle(void) {
+    void *p[8];
+    for (int i = 0; i < 8; i++)
+        p[i] = sl_malloc(1024);
+    sl_span_t *s = sl_spanmap_lookup((uintptr_t)p[0]);
+    CHECK(s->nelems == 8 && sl_spanmap_lookup((uintptr_t)p[7]) == s);
+    void *r = sl_malloc(1024); /* s is full: filed in the full set, a new span is cached */
+    CHECK(sl_spanmap_lookup((uintptr_t)r) != s && sl_span_state(s) == SL_SPAN_AVAILABLE);
+    struct sl_central_counters c0, c1;
+    sl_central_counters(-1, &c0);
+    for (int i = 0; i < 8; i++)
+        sl_free(p[i]); /* remote: the span is not this thread's any more */
+    CHECK(sl_span_state(s) == SL_SPAN_AVAILABLE && atomic_load(&s->xowner) == 0);
+    sl_central_counters(-1, &c1);
+    CHECK(c1.put_available_calls == c0.put_available_calls && c1.spans_parked == 0);
+    sl_scavenge();
+    sl_central_counters(-1, &c1);
+    CHECK(sl_span_state(s) == SL_SPAN_DEAD); /* swept all free: back to the mheap */
+    CHECK(c1.sweep_cycles == c0.sweep_cycles + 1);
+    CHECK(c1.swept_bg > c0.swept_bg && c1.sweep_reclaimed >= c0.sweep_reclaimed + 8);
+    CHECK(c1.spans_returned > c0.spans_returned);
+    sl_free(r);
+}
+
 int main(void) {
     CHECK(sl_init(NULL) == 0); /* $SPANLAB_POLICY: registered once per policy */
     test_span_bitmap();
@@ -371,8 +399,14 @@ int main(void) {
     test_scavenge_counters();
     test_spanmap();
     test_calloc_zero();
-    test_park_aba();
-    test_unpark_threshold();
+    if (sl_central_sweep_mode) {
+        printf("internals: sweep policy: no span ever parks; the cycle test replaces the "
+               "park tests\n");
+        test_sweep_cycle();
+    } else {
+        test_park_aba();
+        test_unpark_threshold();
+    }
     test_tiny();
     return check_done("internals");
 }

@@ -1,0 +1,281 @@
+/* sweep -- Go's own span-reuse cycle. A free only records its bit (owner-local: plain;
+ * remote: one atomic OR) and never changes a span's state; freed slots become
+ * allocatable when the span is swept, and sweeping is organised in cycles as in Go:
+ *   - a cycle starts when the heap in use has grown by $SPANLAB_GOGC percent (default
+ *     100) since the last one began, as Go paces it: the live heap L when a cycle begins
+ *     (central.h: bytes allocated and not freed, frees counted when they happen, not
+ *     when swept) and the next cycle once the mcaches were handed L x GOGC / 100 bytes
+ *     more (or the heap reaches Go's minimum, 4 MiB x GOGC / 100); the starting thread finishes the
+ * previous cycle's sweeping (Go's finishsweep_m) and raises the sweep generation, which turns every
+ * span in the mcentral unswept;
+ *   - each thread gives back its cached spans at its first refill of a new cycle (Go's
+ *     mcache.prepareForSweep; a generation per cache), so they are swept and filed too;
+ *   - cacheSpan (central.c, sweep mode) takes a swept partial span, else sweeps unswept
+ *     partial spans, then unswept full spans within a budget, then grows;
+ *   - a background sweeper thread ($SPANLAB_SWEEPER=1, the default) sweeps what is left
+ *     of each cycle; sl_scavenge (Go's debug.FreeOSMemory) forces a cycle and sweeps it
+ *     all, giving every all-free span back.
+ * The mcentral side (the four set instances per class and their roles) is in central.c;
+ * double frees are still caught (README, "Span-return policies"). Neighbours: central.c,
+ * mcache.c (refill, start_threads), stats.c (sl_scavenge -> drain). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "central.h"
+#include "counters.h"
+#include "fatal.h"
+#include "mheap.h"
+#include "policy.h"
+#include "sweep.h"
+#include "tiny.h"
+
+#define GOGC_DEFAULT 100
+#define GOGC_MAX     100000
+#define HEAP_MINIMUM ((size_t)4 << 20) /* Go's defaultHeapMinimum, scaled by GOGC */
+#define GOGC_OFF     0u                /* $SPANLAB_GOGC=off: only sl_scavenge starts cycles */
+
+static unsigned gogc = GOGC_DEFAULT; /* set once by configure */
+static bool sweeper_enabled = true;  /* set once by configure */
+
+/* Cycle starts are serialised by cycle_lock (taken before any mcentral or mheap lock).
+ * xtrigger: the sl_central_heap_alloc value that starts the next cycle; under cycle_lock,
+ * peeked relaxed by every refill (a stale value only delays or repeats the check). */
+static pthread_mutex_t cycle_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint64_t xtrigger;
+
+/* The background sweeper: waits on sweeper_cond for a generation it has not swept;
+ * holds span_lock while a span is in its hands (fork and sl_sweep_hold take it). */
+static pthread_mutex_t sweeper_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sweeper_cond = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t span_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int xsweeper_started; /* 0 = not yet, 1 = running (or being started) */
+static __thread bool holding;        /* this thread holds both locks (sl_sweep_hold) */
+
+/* cycle_lock then span_lock: no cycle starts and the sweeper holds no span. */
+static void lock_all(void) {
+    if (holding)
+        return;
+    pthread_mutex_lock(&cycle_lock);
+    pthread_mutex_lock(&span_lock);
+}
+
+static void unlock_all(void) {
+    if (holding)
+        return;
+    pthread_mutex_unlock(&span_lock);
+    pthread_mutex_unlock(&cycle_lock);
+}
+
+/* Under cycle_lock (or at initialisation): Go's pacing. The cycle that begins now saw
+ * `live` bytes in use; the next one begins once the mcaches have been handed GOGC % of
+ * that for allocation, or the heap reaches Go's minimum (4 MiB x GOGC / 100). */
+static void set_trigger(void) {
+    if (gogc == GOGC_OFF) {
+        sl_store_relaxed(&xtrigger, UINT64_MAX);
+        return;
+    }
+    uint64_t live = sl_central_heap_live(), grow = live / 100 * gogc,
+             floor = HEAP_MINIMUM / 100 * gogc;
+    if (live + grow < floor)
+        grow = floor - live;
+    sl_store_relaxed(&xtrigger, sl_central_heap_alloc() + grow);
+}
+
+static int parse_env(const char *name, const char *want, unsigned long lo, unsigned long hi,
+                     const char *word, unsigned long word_value, unsigned long *out) {
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return 0;
+    if (word && strcmp(v, word) == 0) {
+        *out = word_value;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(v, &end, 10);
+    if (*end != '\0' || errno || v[0] == '-' || x < lo || x > hi) {
+        sl_message("%s='%s': want %s", name, v, want);
+        return -EINVAL;
+    }
+    *out = x;
+    return 0;
+}
+
+static int sweep_configure(void) {
+    unsigned long g = GOGC_DEFAULT, sw = 1;
+    if (parse_env("SPANLAB_GOGC",
+                  "the heap growth in percent that starts a sweep cycle, 1..100000, or off", 1,
+                  GOGC_MAX, "off", GOGC_OFF, &g) < 0 ||
+        parse_env("SPANLAB_SWEEPER", "0 (no background sweeper) or 1", 0, 1, NULL, 0, &sw) < 0)
+        return -EINVAL;
+    gogc = (unsigned)g;
+    sweeper_enabled = sw == 1;
+    set_trigger(); /* the heap is empty: Go's minimum heap */
+    return 0;
+}
+
+void sl_sweep_finish(bool release_empty) {
+    if (!sl_central_sweep_mode)
+        return;
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+        while (sl_central_sweep_one(spc, SL_CTR_SWEPT_BG, release_empty))
+            ;
+}
+
+/* Under cycle_lock. The previous cycle's leftovers are swept by the starting thread, on
+ * the allocation path (background: sl_scavenge). */
+static void start_cycle_locked(unsigned ctr) {
+    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+        while (sl_central_sweep_one(spc, ctr, false))
+            ;
+    sl_central_sweep_advance();
+    set_trigger();
+    pthread_mutex_lock(&sweeper_lock);
+    pthread_cond_broadcast(&sweeper_cond);
+    pthread_mutex_unlock(&sweeper_lock);
+}
+
+void sl_sweep_new_cycle(void) {
+    if (!sl_central_sweep_mode)
+        return;
+    lock_all();
+    start_cycle_locked(SL_CTR_SWEPT_BG);
+    unlock_all();
+}
+
+static void maybe_start_cycle(void) {
+    if (sl_central_heap_alloc() < sl_load_relaxed(&xtrigger))
+        return;
+    if (pthread_mutex_trylock(&cycle_lock) != 0)
+        return; /* another thread is starting one */
+    if (sl_central_heap_alloc() >= sl_load_relaxed(&xtrigger))
+        start_cycle_locked(SL_CTR_SWEPT_ALLOC);
+    pthread_mutex_unlock(&cycle_lock);
+}
+
+void sl_sweep_hold(bool hold) {
+    if (!sl_central_sweep_mode)
+        return;
+    if (hold) {
+        lock_all();
+        holding = true;
+    } else {
+        holding = false;
+        unlock_all();
+    }
+}
+
+static void *sweeper_main(void *arg) {
+    (void)arg;
+    if (sl_central_active->thread_attach)
+        sl_central_active->thread_attach();
+    uint64_t swept = 0; /* the last generation this thread finished */
+    for (;;) {
+        pthread_mutex_lock(&sweeper_lock);
+        while (sl_central_sweepgen() == swept)
+            pthread_cond_wait(&sweeper_cond, &sweeper_lock);
+        swept = sl_central_sweepgen();
+        pthread_mutex_unlock(&sweeper_lock);
+        for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+            for (;;) {
+                pthread_mutex_lock(&span_lock);
+                bool more = sl_central_sweep_one(spc, SL_CTR_SWEPT_BG, false);
+                pthread_mutex_unlock(&span_lock);
+                if (!more)
+                    break;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void sweep_start_threads(void) {
+    if (!sweeper_enabled || sl_load_relaxed(&xsweeper_started))
+        return;
+    int expected = 0;
+    if (!atomic_compare_exchange_strong_explicit(&xsweeper_started, &expected, 1,
+                                                 memory_order_relaxed, memory_order_relaxed))
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 << 10);
+    if (pthread_create(&t, &attr, sweeper_main, NULL) != 0)
+        sl_store_relaxed(&xsweeper_started, 0); /* try again at a later refill */
+    pthread_attr_destroy(&attr);
+}
+
+/* Go's mcache.releaseAll: every span c holds back to the mcentral (swept there). */
+static void release_all(sl_mcache_t *c) {
+    sl_tiny_release_current(c); /* may free into c's own tiny span: first */
+    for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        sl_span_t *s = c->alloc[spc];
+        if (s != &sl_span_empty) {
+            c->alloc[spc] = &sl_span_empty;
+            sl_central_uncache(s, (uintptr_t)c);
+        }
+    }
+}
+
+static sl_span_t *sweep_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted) {
+    if (sl_tls_live_freed)
+        sl_central_live_flush();
+    maybe_start_cycle();
+    if (exhausted != &sl_span_empty)
+        sl_central_uncache(exhausted, (uintptr_t)c);
+    uint64_t gen = sl_central_sweepgen();
+    if (c->drain_seen != gen) {
+        /* Go's prepareForSweep: the cache's flush generation (drain_seen) is behind. */
+        c->drain_seen = gen;
+        release_all(c);
+    }
+    return sl_central_cache(spc, (uintptr_t)c, 0);
+}
+
+/* sl_scavenge: this thread's spans back, a forced cycle, and all of it swept now. */
+static void sweep_drain(void) {
+    sl_mcache_t *c = sl_mcache_current();
+    if (c)
+        release_all(c);
+    lock_all(); /* the sweeper must not keep an all-free span from us meanwhile */
+    start_cycle_locked(SL_CTR_SWEPT_BG);
+    sl_sweep_finish(true);
+    set_trigger();
+    unlock_all();
+}
+
+static void sweep_atfork_prepare(void) {
+    pthread_mutex_lock(&cycle_lock);
+    pthread_mutex_lock(&span_lock);
+}
+
+static void sweep_atfork_parent(void) {
+    pthread_mutex_unlock(&span_lock);
+    pthread_mutex_unlock(&cycle_lock);
+}
+
+static void sweep_atfork_child(void) {
+    pthread_mutex_init(&cycle_lock, NULL);
+    pthread_mutex_init(&span_lock, NULL);
+    pthread_mutex_init(&sweeper_lock, NULL);
+    pthread_cond_init(&sweeper_cond, NULL);
+    sl_store_relaxed(&xsweeper_started, 0); /* the sweeper thread does not exist here */
+}
+
+const sl_policy_t sl_policy_sweep = {
+    .name = "sweep",
+    .summary = "Go's cycle: frees only set bits; spans are swept (swept/unswept sets by "
+               "generation) when the heap grew by SPANLAB_GOGC %",
+    .nsets = 4,
+    .sweep_mode = true,
+    .configure = sweep_configure,
+    .refill = sweep_refill,
+    .start_threads = sweep_start_threads,
+    .drain = sweep_drain,
+    .atfork_prepare = sweep_atfork_prepare,
+    .atfork_parent = sweep_atfork_parent,
+    .atfork_child = sweep_atfork_child,
+};
