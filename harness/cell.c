@@ -282,6 +282,10 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
         cell_say("remote_frees=%llu", (unsigned long long)c->remote_frees);
         cell_say("home_returns=%llu", (unsigned long long)c->home_returns);
         cell_say("spills=%llu", (unsigned long long)c->spills);
+        cell_say("sweep_cycles=%llu", (unsigned long long)c->sweep_cycles);
+        cell_say("swept_alloc=%llu", (unsigned long long)c->swept_alloc);
+        cell_say("swept_bg=%llu", (unsigned long long)c->swept_bg);
+        cell_say("sweep_reclaimed=%llu", (unsigned long long)c->sweep_reclaimed);
     }
     cell_say("clock=%s", sl_clock_describe());
     if (run.extra[0])

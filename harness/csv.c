@@ -50,6 +50,10 @@ const char *const sl_bench_csv_columns[] = {
     "remote_frees",
     "home_returns",
     "spills",
+    "sweep_cycles",
+    "swept_alloc",
+    "swept_bg",
+    "sweep_reclaimed",
     "params",
     "extra",
     "policy", /* last: readers of schema 1 by position keep working */
