@@ -170,6 +170,9 @@ static inline unsigned object_index(sl_span_t *s, uintptr_t a) {
 static void free_remote(sl_span_t *s, unsigned idx) {
     unsigned w = idx / 64;
     uint64_t bit = (uint64_t)1 << (idx % 64);
+    /* Read before the OR: once our bit is in, a sweep may free the span and the mheap
+     * reuse its descriptor. */
+    uint32_t elemsize = s->elemsize;
     /* seq_cst: Dekker pair with the owner's park (store state, then read frees).
      * Release also orders our writes to the object before its reuse.
      * pairs with central.c:uncache and span.c:sl_span_sweep
@@ -178,7 +181,7 @@ static void free_remote(sl_span_t *s, unsigned idx) {
     if (old & bit)
         sl_report_bad("double free of %p", sl_span_obj(s, idx));
     if (sl_central_sweep_mode) {
-        sl_central_live_freed(s->elemsize);
+        sl_central_live_freed(elemsize);
         return; /* a free never changes a span's state under sweep */
     }
     /* The state after our bit: a park we miss sees the bit. model park.cc:free_state_load */

@@ -50,13 +50,13 @@ const char *const sl_bench_csv_columns[] = {
     "remote_frees",
     "home_returns",
     "spills",
-    "sweep_cycles",
+    "params",
+    "extra",
+    "policy",       /* after the schema 1 columns: readers of schema 1 by position keep working */
+    "sweep_cycles", /* schema 3, after every schema 2 column for the same reason */
     "swept_alloc",
     "swept_bg",
     "sweep_reclaimed",
-    "params",
-    "extra",
-    "policy", /* last: readers of schema 1 by position keep working */
     NULL,
 };
 
