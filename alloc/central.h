@@ -176,7 +176,9 @@ bool sl_central_sweep_one(unsigned spc, unsigned ctr, bool release_empty);
 /* The sweep trigger's inputs. Heap live: bytes of small objects allocated and not freed,
  * counting every free slot of a cached span as allocated (reserved when cached, the
  * unused rest given back when uncached), plus large objects. Remote frees are counted when
- * they happen (batched per thread, at most SL_LIVE_BATCH bytes late), owner-local ones
+ * they happen (batched per thread, at most SL_LIVE_BATCH bytes late, flushed at each
+ * refill and thread exit; a thread that frees but never allocates may keep up to a
+ * batch: the estimate errs high, which only starts cycles earlier), owner-local ones
  * when the owner's sweep folds them: no free waits for a cycle to be counted, so garbage
  * never inflates the base of the next trigger. */
 #define SL_LIVE_BATCH ((int64_t)64 << 10)

@@ -108,6 +108,8 @@ void sl_mcache_flush(void) {
     sl_mheap_flush_pagecache(&c->pcache);
     if (sl_central_active->thread_detach)
         sl_central_active->thread_detach();
+    if (sl_tls_live_freed) /* sweep policy: this thread's batch of remote frees */
+        sl_central_live_flush();
     sl_counters_thread_exit();
     sl_tls_mcache = &sl_mcache_empty;
     pthread_setspecific(mcache_key, NULL);

@@ -140,6 +140,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tsan_canary: variant %s has no canary_touch observer\n", argv[1]);
         return 3;
     }
+    printf("tsan_canary: %s/%s\n", sl_variant(), sl_policy()); /* $SPANLAB_POLICY picks it */
+    fflush(stdout);
     spc = sl_spanclass(sl_size_to_class(OBJ_SIZE), 0);
 
     pthread_t th[65];
