@@ -11,6 +11,7 @@
 #include "mheap.h"
 #include "scavenger.h"
 #include "spanlab.h"
+#include "policy.h"
 #include "tiny.h"
 
 /* Requests above this fail with ENOMEM (the 47-bit user address space). */
@@ -24,9 +25,12 @@ uint64_t sl_malloc_enomem(void) {
 }
 
 /* Out of memory: before answering NULL, give back what this thread and the mcentrals hold
- * but do not use -- the page cache's free pages and all-free spans -- so that a retry can
- * find them (Go collects garbage before it reports out of memory). */
+ * but do not use -- what the policy keeps (home lists; under sweep, a forced cycle swept
+ * at once, which folds in every free), the page cache's free pages and all-free spans --
+ * so that a retry can find them (Go collects garbage before it reports out of memory). */
 static void reclaim_before_failing(void) {
+    if (sl_policy_active->drain)
+        sl_policy_active->drain();
     sl_mcache_t *c = sl_mcache_current();
     if (c)
         sl_mheap_flush_pagecache(&c->pcache);

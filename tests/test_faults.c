@@ -394,6 +394,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     setenv("SPANLAB_SCAVENGE_MS", "0", 1); /* no background thread: one order of points */
+    setenv("SPANLAB_SWEEPER", "0", 1);     /* likewise sweep's background sweeper */
     rep = mmap(NULL, sizeof *rep, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (rep == MAP_FAILED) {
         perror("mmap");
