@@ -1,6 +1,6 @@
 /* The mcentral: Go's mcentral (alloc/central.c) over span sets, the pluggable part of
  * spanlab. A variant is one file in variants/ exporting one `const sl_central_ops_t`,
- * registered by name in variants/registry.c: a *concurrent span set* (Go >= 1.15's
+ * listed in variants/variants.def: a *concurrent span set* (Go >= 1.15's
  * spanSet is one), nothing more. The common layer owns everything else: which set a span
  * goes to, parking, growing from the mheap, sweeping, returning all-free spans, counters.
  * What happens to a full span is the span-return policy's choice (policy.h).

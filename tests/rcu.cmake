@@ -1,9 +1,8 @@
 # The rcu variant's own test (label `variant`): a reader parked inside a read-side section
 # on a span that is unlinked meanwhile; the span must not be relinked or reused before the
-# reader leaves. It uses variants/rcu_test.h, so it is built only while rcu is registered.
-file(STRINGS ${PROJECT_SOURCE_DIR}/variants/registry.c sl_rcu_registered
-     REGEX "^[ \t]*&sl_central_rcu,")
-if(sl_rcu_registered)
+# reader leaves. It uses variants/rcu_test.h, so it is built only while variants/variants.def
+# lists rcu.
+if(rcu IN_LIST SL_VARIANT_NAMES)
     add_executable(test_rcu_grace test_rcu_grace.c)
     target_link_libraries(test_rcu_grace PRIVATE spanlab_static)
     target_include_directories(test_rcu_grace PRIVATE ${PROJECT_SOURCE_DIR}/variants)

@@ -1,6 +1,6 @@
 /* Conformance suite for one mcentral variant under one span-return policy:
  * `test_conformance <variant>[/<policy>] [phase...]`. Registered once per variant in
- * variants/registry.c and policy in alloc/policy.c (tests/variants.cmake). It drives the
+ * variants/variants.def and policy in alloc/policy.c (tests/variants.cmake). It drives the
  * common layer (sl_central_cache / sl_central_uncache / sl_free) directly and through the
  * allocator, and checks span ownership, the full -> parked -> available edge, ABA
  * resistance and counter conservation. Sizes from the environment:

@@ -1,23 +1,16 @@
 # TSan canary (label tsan): the driver tests/tsan/canary.c is built in every
 # configuration (`tsan_canary --list` prints the variants); its tests exist only in
-# ThreadSanitizer builds, one per registered variant, where tests/tsan/run-canary runs the
-# driver as a child: in a build with -DSL_TSAN_CANARY=ON (scripts/tsan makes one in
-# build-tsan-canary/) tsan_canary_<variant> asserts that TSan reported the planted race
-# at a `CANARY site` line of variants/<variant>.c; in a plain TSan build (build-tsan/)
-# tsan_control_<variant> asserts that the same driver reports nothing.
+# ThreadSanitizer builds, one per variant of variants/variants.def, where
+# tests/tsan/run-canary runs the driver as a child: in a build with -DSL_TSAN_CANARY=ON
+# (scripts/tsan makes one in build-tsan-canary/) tsan_canary_<variant> asserts that TSan
+# reported the planted race at a `CANARY site` line of variants/<variant>.c; in a plain
+# TSan build (build-tsan/) tsan_control_<variant> asserts that the same driver reports
+# nothing.
 add_executable(tsan_canary tsan/canary.c)
 target_link_libraries(tsan_canary PRIVATE spanlab_static)
 target_compile_options(tsan_canary PRIVATE ${SL_WARNINGS})
 
 if(CMAKE_C_FLAGS MATCHES "-fsanitize=thread")
-    if(NOT SL_VARIANT_NAMES)
-        file(STRINGS ${PROJECT_SOURCE_DIR}/variants/registry.c sl_tsan_lines
-             REGEX "^[ \t]*&sl_central_[a-z0-9_]+,")
-        foreach(line IN LISTS sl_tsan_lines)
-            string(REGEX REPLACE "^[ \t]*&sl_central_([a-z0-9_]+),.*$" "\\1" name "${line}")
-            list(APPEND SL_VARIANT_NAMES ${name})
-        endforeach()
-    endif()
     if(SL_TSAN_CANARY)
         set(sl_tsan_kind canary)
         set(sl_tsan_mode "")

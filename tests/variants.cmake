@@ -1,23 +1,10 @@
-# Per-variant tests (label `variant`): the conformance suite once per variant registered in
-# variants/registry.c (found at configure time from its `&sl_central_<name>,` lines) and
-# policy registered in alloc/policy.c, and the payload stress (test_stress) once per pair
+# Per-variant tests (label `variant`): the conformance suite once per variant of
+# variants/variants.def (SL_VARIANT_NAMES, from variants/variants.cmake) and policy
+# registered in alloc/policy.c, and the payload stress (test_stress) once per pair
 # via SPANLAB_CENTRAL=<variant>/<policy>, with the scavenger at its most aggressive (every
 # free page released within a millisecond, no rate bound), so a release of a page in use
 # shows up as a payload error.
 # Sizes: SL_CONF_THREADS, SL_CONF_ITERS, SL_CONF_SECONDS, SL_CONF_ROUNDS (see the source).
-set(SL_REGISTRY_C ${PROJECT_SOURCE_DIR}/variants/registry.c)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SL_REGISTRY_C})
-set(SL_VARIANT_NAMES "")
-if(EXISTS ${SL_REGISTRY_C})
-    file(STRINGS ${SL_REGISTRY_C} sl_registry_lines REGEX "^[ \t]*&sl_central_[a-z0-9_]+,")
-    foreach(line IN LISTS sl_registry_lines)
-        string(REGEX REPLACE "^[ \t]*&sl_central_([a-z0-9_]+),.*$" "\\1" name "${line}")
-        list(APPEND SL_VARIANT_NAMES ${name})
-    endforeach()
-endif()
-if(NOT SL_VARIANT_NAMES)
-    message(WARNING "tests/variants.cmake: no `&sl_central_<name>,` lines in ${SL_REGISTRY_C}")
-endif()
 # The span-return policies, from alloc/policy.c's `&sl_policy_<name>,` lines: every variant
 # is tested under every policy (conformance_<variant>_<policy>, stress_<variant>_<policy>).
 set(SL_POLICY_C ${PROJECT_SOURCE_DIR}/alloc/policy.c)

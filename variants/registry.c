@@ -1,26 +1,19 @@
-/* The variant registry: name -> ops table. Add a variant with one line below (keep the
- * `&sl_central_<name>,` form: tests/variants.cmake reads it to register the conformance
- * suite once per variant). */
+/* The variant registry: name -> ops table, expanded from the one list in
+ * variants/variants.def (add a variant there, not here). */
 #include <string.h>
 
 #include "central.h"
 
-extern const sl_central_ops_t sl_central_mutex;
-extern const sl_central_ops_t sl_central_spin;
-extern const sl_central_ops_t sl_central_ckstack;
-extern const sl_central_ops_t sl_central_spanset;
-extern const sl_central_ops_t sl_central_rcu;
+#define SL_VARIANT(name) extern const sl_central_ops_t sl_central_##name;
+#include "variants.def"
+#undef SL_VARIANT
 
-/* clang-format off */
 static const sl_central_ops_t *const variants[] = {
-    &sl_central_mutex,
-    &sl_central_spin,
-    &sl_central_ckstack,
-    &sl_central_rcu,
-    &sl_central_spanset,
+#define SL_VARIANT(name) &sl_central_##name,
+#include "variants.def"
+#undef SL_VARIANT
     NULL,
 };
-/* clang-format on */
 
 const sl_central_ops_t *const *sl_variant_list(void) {
     return variants;
