@@ -65,6 +65,7 @@ static void append_name(char *buf, size_t len, const char *name) {
 }
 
 static void fork_prepare(void) {
+    sl_scavenger_atfork_prepare();
     if (sl_policy_active->atfork_prepare)
         sl_policy_active->atfork_prepare();
     sl_central_atfork_prepare();
@@ -82,6 +83,7 @@ static void fork_parent(void) {
     sl_central_atfork_parent();
     if (sl_policy_active->atfork_parent)
         sl_policy_active->atfork_parent();
+    sl_scavenger_atfork_parent();
 }
 
 static void fork_child(void) {

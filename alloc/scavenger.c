@@ -51,6 +51,11 @@
 #define MAX_RATE_MIB 1048576UL /* 1 TiB/s: no bound in practice */
 
 static _Atomic int started; /* 0 = not yet, 1 = running or disabled */
+/* Held by the background thread for each pass (while spans are in its hands), by
+ * sl_scavenge, by fork and by sl_scavenger_hold; taken before any other allocator lock
+ * (the policy's included). */
+static pthread_mutex_t pass_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread bool holding; /* this thread holds pass_lock through sl_scavenger_hold */
 static unsigned period_ms = 100;
 static unsigned decay_ms = 1000;
 static unsigned rate_mib = 256;
@@ -91,6 +96,7 @@ static void *scavenger_main(void *arg) {
     uint64_t spans_at = sl_mheap_clock_ms();
     for (;;) {
         nanosleep(&ts, NULL);
+        pthread_mutex_lock(&pass_lock);
         uint64_t now = sl_mheap_clock_ms();
         /* All-free spans that the mcentrals keep are pages the heap cannot see: every
          * quarter decay time they go back to it, where their pages start their own decay.
@@ -102,6 +108,7 @@ static void *scavenger_main(void *arg) {
         }
         if (now >= decay_ms)
             sl_mheap_scavenge(now - decay_ms, budget);
+        pthread_mutex_unlock(&pass_lock);
     }
     return NULL;
 }
@@ -123,6 +130,32 @@ void sl_scavenger_start(void) {
     pthread_attr_destroy(&attr);
 }
 
+void sl_scavenger_hold(bool hold) {
+    if (hold) {
+        pthread_mutex_lock(&pass_lock);
+        holding = true;
+    } else {
+        holding = false;
+        pthread_mutex_unlock(&pass_lock);
+    }
+}
+
+/* sl_scavenge (stats.c): "every free page now" includes the pages of the all-free spans a
+ * background pass has in its hands, so it waits for that pass and runs alone. */
+void sl_scavenger_exclusive(bool begin) {
+    if (!holding)
+        sl_scavenger_hold(begin);
+}
+
+void sl_scavenger_atfork_prepare(void) {
+    pthread_mutex_lock(&pass_lock);
+}
+
+void sl_scavenger_atfork_parent(void) {
+    pthread_mutex_unlock(&pass_lock);
+}
+
 void sl_scavenger_atfork_child(void) {
+    pthread_mutex_init(&pass_lock, NULL); /* the background thread does not exist here */
     atomic_store_explicit(&started, period_ms == 0 ? 1 : 0, memory_order_relaxed);
 }

@@ -4,6 +4,8 @@
 #ifndef SL_SCAVENGER_H
 #define SL_SCAVENGER_H
 
+#include <stdbool.h>
+
 /* Start the thread if enabled and not yet running. Never call with a lock held. */
 void sl_scavenger_start(void);
 
@@ -11,6 +13,21 @@ void sl_scavenger_start(void);
  * which value is wrong. */
 int sl_scavenger_configure(void);
 
+/* Tests: hold (true) or release (false) the background thread between two passes, so
+ * that a quiescence check sees no span in its hands (its pass over the mcentrals holds
+ * the spans it has taken, CACHED under its own owner, until it gives them back). Held,
+ * the thread waits at its next pass; the caller waits for a pass in flight to end. */
+void sl_scavenger_hold(bool hold);
+
+/* sl_scavenge: begin (true) and end (false) a scavenge that no background pass overlaps
+ * (a no-op in a thread that holds the scavenger through sl_scavenger_hold). */
+void sl_scavenger_exclusive(bool begin);
+
+/* fork(): no pass is in flight across the fork, so the child never inherits spans in
+ * the hands of a thread it does not have. Taken first, before the policy's locks
+ * (alloc/init.c). */
+void sl_scavenger_atfork_prepare(void);
+void sl_scavenger_atfork_parent(void);
 void sl_scavenger_atfork_child(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include "mcache.h"
 #include "mheap.h"
 #include "policy.h"
+#include "scavenger.h"
 
 void sl_stats(struct sl_stats *out) {
     memset(out, 0, sizeof *out);
@@ -22,10 +23,12 @@ void sl_scavenge(void) {
     if (sl_ensure_init() <= 0)
         return;
     sl_mcache_t *c = sl_mcache_current();
+    sl_scavenger_exclusive(true);
     if (sl_policy_active->drain)
         sl_policy_active->drain();
     if (c)
         sl_mheap_flush_pagecache(&c->pcache);
     sl_central_release_empty();
     sl_mheap_scavenge(UINT64_MAX, SIZE_MAX);
+    sl_scavenger_exclusive(false);
 }

@@ -31,6 +31,7 @@
 #include "central.h"
 #include "mcache.h"
 #include "mheap.h"
+#include "scavenger.h"
 #include "spanlab.h"
 #include "stall.h"
 #include "sweep.h"
@@ -122,10 +123,26 @@ static void run_threads(unsigned n, void *(*fn)(void *), void *args, size_t args
 
 /* --- Counter conservation ------------------------------------------------------------- */
 
+/* Hold (true) or release (false) the allocator's background threads, so that a check that
+ * needs quiescence sees no span in their hands: the sweeper (sweep policy) and the
+ * scavenger, whose pass over the mcentrals takes every available span of a class and gives
+ * it back. Without the scavenger hold a check can land inside such a pass: one span popped
+ * and not yet counted as cached (variants whose pass is slow under contention, `spin` with
+ * stalls, did it most). */
+static void hold_background(bool hold) {
+    if (hold) { /* the scavenger's lock comes first (alloc/scavenger.h) */
+        sl_scavenger_hold(true);
+        sl_sweep_hold(true);
+    } else {
+        sl_sweep_hold(false);
+        sl_scavenger_hold(false);
+    }
+}
+
 /* At quiescence, per class: grown - returned == cached + available + parked, and the
  * variant's available count equals the one derived from the common counters. */
 static void check_conservation(const char *when) {
-    sl_sweep_hold(true); /* no span in the background sweeper's hands */
+    hold_background(true);
     for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
         struct sl_central_counters c;
         sl_central_counters((int)spc, &c);
@@ -144,7 +161,7 @@ static void check_conservation(const char *when) {
               "%s: class %u: variant says %llu spans available, common counters say %llu", when,
               spc, (unsigned long long)c.spans_available, (unsigned long long)derived);
     }
-    sl_sweep_hold(false);
+    hold_background(false);
 }
 
 /* --- Independent ownership tags --------------------------------------------------------- */
@@ -1153,7 +1170,7 @@ static void check_owners(const char *when, unsigned nrecords) {
     struct seen *t = calloc(SEEN_SLOTS, sizeof *t);
     sl_span_t **drained = malloc(sizeof *drained * (1u << 20));
     CHECK(t && drained, "calloc");
-    sl_sweep_hold(true); /* the background sweeper holds no span meanwhile */
+    hold_background(true); /* no background thread holds a span meanwhile */
     unsigned ndrained = 0;
     /* Empty every set: what comes out is ours (CACHED, xowner = my_owner()). */
     for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
@@ -1238,7 +1255,7 @@ static void check_owners(const char *when, unsigned nrecords) {
           (unsigned long long)c.spans_returned);
     for (unsigned i = 0; i < ndrained; i++)
         sl_central_uncache(drained[i], my_owner());
-    sl_sweep_hold(false);
+    hold_background(false);
     free(drained);
     free(t);
 }
@@ -1419,6 +1436,7 @@ static void phase_leaks(void) {
         return;
     }
     sl_thread_exit();
+    hold_background(true); /* every span is drained, none in a background thread's hands */
     size_t n, used = 0;
     sl_span_t **v = drain_all(&n);
     for (size_t i = 0; i < n; i++) {
@@ -1450,6 +1468,7 @@ static void phase_leaks(void) {
           st.spans_large, baseline.spans_small, baseline.spans_large);
     CHECK(st.heap_inuse == baseline.heap_inuse, "heap in use %zu bytes, %zu at start",
           st.heap_inuse, baseline.heap_inuse);
+    hold_background(false);
 }
 
 /* ------------------------------------------------------------------------------------------ */

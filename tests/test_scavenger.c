@@ -5,7 +5,9 @@
  * generous (SL_SCAV_WAIT_S, default 60 s; the bound it reports is about half a second):
  * a functional check, not a timing target. Under a sanitizer, whose shadow memory stays
  * resident, only the heap's accounting is checked, not RSS (the test says so). Each case runs in
- * its own process, since the parameters are read once at initialisation. */
+ * its own process, since the parameters are read once at initialisation. One case uses an
+ * internal hook (scavenger.h): sl_scavenger_hold gives the quiescence that the conformance
+ * suite's counter checks need while the background thread passes over the mcentrals. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "central.h"
 #include "check.h"
+#include "scavenger.h"
 #include "spanlab.h"
 
 /* A sanitizer's shadow of the heap stays resident, so RSS cannot fall back under one; the
@@ -188,6 +192,79 @@ static int child_decay(void) {
     return check_done("scavenger (decay)");
 }
 
+/* Child (a variant in $SPANLAB_CENTRAL; the thread's period 1 ms, no decay; every stall
+ * point stalls): every pass takes each available span of every class
+ * (sl_central_release_empty) and gives back the ones still in use, holding them CACHED
+ * under its own owner meanwhile; the stalls at the variant's push and pop make a pass
+ * last milliseconds, as a pass slowed by contention does. Held with sl_scavenger_hold,
+ * the heap is quiescent: nothing cached (no thread has a cache) and grown - returned ==
+ * available + parked, at every check, while the passes go on between the checks. Without
+ * the hold nearly every check lands inside a pass. */
+enum { HOLD_OBJS = 600, HOLD_PASSES = 10, HOLD_CHECKS = 50 };
+static void *hold_objs[HOLD_OBJS];
+
+static void *fill_partly(void *arg) {
+    (void)arg;
+    static const size_t sizes[] = {512, 3072};
+    for (size_t i = 0; i < HOLD_OBJS; i++)
+        hold_objs[i] = sl_malloc(sizes[i % 2]);
+    for (size_t i = 0; i < HOLD_OBJS; i++) { /* half of each size: each span partly used */
+        if (i % 4 >= 2) {
+            sl_free(hold_objs[i]);
+            hold_objs[i] = NULL;
+        }
+    }
+    sl_thread_exit(); /* its spans, each partly in use, go back to the mcentral */
+    return NULL;
+}
+
+static int child_hold(void) {
+    CHECK(sl_init(NULL) == 0);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, fill_partly, NULL) == 0);
+    pthread_join(t, NULL);
+    sl_scavenger_hold(true);
+    struct sl_stats st;
+    sl_stats(&st);
+    sl_scavenger_hold(false);
+    uint64_t avail = st.central.spans_available, cache0 = st.central.cache_calls;
+    CHECK_MSG(avail >= 10, "only %llu spans available after the fill", (unsigned long long)avail);
+    unsigned checks = 0, bad = 0;
+    double t0 = now_s(), limit = (double)env_long("SL_SCAV_WAIT_S", 60);
+    /* Enough checks, and enough passes between them (each pass takes every available
+     * span once), or the time limit. */
+    while (checks < HOLD_CHECKS ||
+           (st.central.cache_calls - cache0 < HOLD_PASSES * avail && now_s() - t0 < limit)) {
+        sl_scavenger_hold(true);
+        sl_stats(&st);
+        struct sl_central_counters c = st.central;
+        if (c.spans_cached != 0 ||
+            c.spans_grown - c.spans_returned != c.spans_available + c.spans_parked) {
+            if (bad++ < 3)
+                fprintf(stderr,
+                        "  held check %u: grown %llu - returned %llu, cached %llu, available "
+                        "%llu, parked %llu\n",
+                        checks, (unsigned long long)c.spans_grown,
+                        (unsigned long long)c.spans_returned, (unsigned long long)c.spans_cached,
+                        (unsigned long long)c.spans_available, (unsigned long long)c.spans_parked);
+        }
+        sl_scavenger_hold(false);
+        checks++;
+    }
+    uint64_t passes = (st.central.cache_calls - cache0) / avail;
+    printf("  hold (%s): %u held checks, %llu passes over %llu available spans between them in "
+           "%.2f s, %u unbalanced\n",
+           sl_variant(), checks, (unsigned long long)passes, (unsigned long long)avail,
+           now_s() - t0, bad);
+    CHECK_MSG(bad == 0, "%s: %u of %u held checks saw spans in the scavenger's hands", sl_variant(),
+              bad, checks);
+    CHECK_MSG(passes >= HOLD_PASSES, "%s: only %llu scavenger passes in %.0f s: nothing tested",
+              sl_variant(), (unsigned long long)passes, limit);
+    for (size_t i = 0; i < HOLD_OBJS; i++)
+        sl_free(hold_objs[i]); /* NULL for the freed half */
+    return check_done("scavenger (hold)");
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "init") == 0)
         return sl_init(NULL) == -EINVAL ? 3 : 0;
@@ -199,6 +276,8 @@ int main(int argc, char **argv) {
         return child_nothread();
     if (argc > 1 && strcmp(argv[1], "decay") == 0)
         return child_decay();
+    if (argc > 1 && strcmp(argv[1], "hold") == 0)
+        return child_hold();
 
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)
@@ -213,5 +292,13 @@ int main(int argc, char **argv) {
     fflush(NULL);
     st = run_self("decay", NULL, NULL, out, sizeof out);
     CHECK_MSG(st == 0, "decay child failed (%#x): %s", st, out);
+    setenv("SPANLAB_DECAY_MS", "0", 1);
+    setenv("SPANLAB_SCAVENGE_MS", "1", 1);
+    setenv("SPANLAB_STALL_PPM", "1000000", 1);
+    setenv("SPANLAB_STALL_US", "20", 1);
+    for (const sl_central_ops_t *const *v = sl_variant_list(); *v; v++) {
+        st = run_self("hold", "SPANLAB_CENTRAL", (*v)->name, out, sizeof out);
+        CHECK_MSG(st == 0, "hold child (%s) failed (%#x): %s", (*v)->name, st, out);
+    }
     return check_done("scavenger");
 }

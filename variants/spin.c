@@ -10,8 +10,9 @@
  * handlers), it is FIFO-fair like MCS, and it has a trylock, which lets us count
  * lock_waits. MCS's local spinning only pays off with many waiters on one set.
  * Progress: blocking. A waiter that is preempted while its ticket comes up stalls every
- * later waiter (no yield in the wait loop), so oversubscribed runs show convoys; that is
- * part of what this variant is here to measure against `mutex`.
+ * later waiter (the yield after SPIN_YIELD_AFTER spins gives a CPU away, it cannot pass
+ * the turn on), so oversubscribed runs show convoys; that is part of what this variant
+ * is here to measure against `mutex`.
  * ABA and reclamation: none needed; every list access holds the set lock, and a span
  * leaves the list before any other thread can see it as TRANSIT.
  * Lock order: the set lock is a leaf; nothing is called while it is held (the mheap is
