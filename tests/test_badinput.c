@@ -21,29 +21,19 @@ static void note_ptr(const void *p) {
     snprintf(ptrtext, 64, "%p", p);
 }
 
-/* Runs fn in a child with stderr captured; returns the wait status. */
+struct child_fn {
+    void (*fn)(void);
+};
+
+static int call_fn(void *arg) {
+    ((struct child_fn *)arg)->fn();
+    return 0;
+}
+
+/* Runs fn in a child with stderr captured in msg; returns the wait status. */
 static int run_child(void (*fn)(void)) {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], 2);
-        fn();
-        _exit(0);
-    }
-    close(fds[1]);
-    size_t got = 0;
-    ssize_t n;
-    while ((n = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0)
-        got += (size_t)n;
-    msg[got] = '\0';
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    return status;
+    struct child_fn box = {fn};
+    return check_child(call_fn, &box, msg, sizeof msg);
 }
 
 static void expect_abort(const char *name, void (*fn)(void), const char *words) {
@@ -51,9 +41,7 @@ static void expect_abort(const char *name, void (*fn)(void), const char *words) 
     int status = run_child(fn);
     int aborted = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
     int named = ptrtext[0] != '\0' && strstr(msg, ptrtext) != NULL;
-    int lines = 0;
-    for (const char *c = msg; *c; c++)
-        lines += *c == '\n';
+    int lines = check_lines(msg);
     CHECK_MSG(aborted, "%s: child did not abort (status %#x)", name, status);
     CHECK_MSG(strstr(msg, "spanlab: ") && strstr(msg, words), "%s: message '%s' lacks '%s'", name,
               msg, words);

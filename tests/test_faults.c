@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "central.h"
 #include "fault.h"
 #include "mheap.h"
@@ -55,19 +55,10 @@ static char variant[128]; /* "variant/policy" */
 static bool sticky;       /* this child's mode */
 static bool faulty;       /* faults may fire in this pass */
 
-__attribute__((format(printf, 1, 2), noreturn)) static void fail(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rep->failure, sizeof rep->failure, fmt, ap);
-    va_end(ap);
-    _exit(1);
+/* A failed REQUIRE in the child: its line goes to the parent through the report. */
+static void record_failure(const char *line) {
+    snprintf(rep->failure, sizeof rep->failure, "%s", line);
 }
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail(__VA_ARGS__);                                                                     \
-    } while (0)
 
 /* --- Objects held, with payloads ------------------------------------------------------ */
 
@@ -100,7 +91,7 @@ static bool stamped(const unsigned char *p, size_t size, unsigned seed) {
 }
 
 static void keep(void *p, size_t size) {
-    CHECK(nobjs < MAX_OBJS, "object table full");
+    REQUIRE(nobjs < MAX_OBJS, "object table full");
     static unsigned seed = 1;
     seed = seed * 1103515245u + 12345u;
     stamp(p, size, seed);
@@ -109,8 +100,8 @@ static void keep(void *p, size_t size) {
 
 static void drop(unsigned i) {
     struct obj *o = &objs[i];
-    CHECK(stamped(o->p, o->size, o->seed), "payload of a %zu-byte object at %p corrupted", o->size,
-          (void *)o->p);
+    REQUIRE(stamped(o->p, o->size, o->seed), "payload of a %zu-byte object at %p corrupted",
+            o->size, (void *)o->p);
     sl_free(o->p);
     objs[i] = objs[--nobjs];
 }
@@ -136,22 +127,22 @@ static void *alloc_one(enum kind k, size_t size, size_t align) {
     errno = 0;
     void *p = try_alloc(k, size, align);
     if (!p) {
-        CHECK(faulty, "a %zu-byte allocation (kind %d) failed with no fault armed (errno %d)", size,
-              k, errno);
-        CHECK(errno == ENOMEM, "a %zu-byte allocation answered NULL with errno %d, not ENOMEM",
-              size, errno);
+        REQUIRE(faulty, "a %zu-byte allocation (kind %d) failed with no fault armed (errno %d)",
+                size, k, errno);
+        REQUIRE(errno == ENOMEM, "a %zu-byte allocation answered NULL with errno %d, not ENOMEM",
+                size, errno);
         rep->nulls++;
         if (sticky)
             return NULL;
         p = try_alloc(k, size, align); /* the one fault is spent: this must work */
-        CHECK(p, "a %zu-byte allocation failed again right after a single fault (errno %d)", size,
-              errno);
+        REQUIRE(p, "a %zu-byte allocation failed again right after a single fault (errno %d)", size,
+                errno);
     }
     if (align)
-        CHECK(((uintptr_t)p & (align - 1)) == 0, "aligned_alloc(%zu) gave %p", align, p);
+        REQUIRE(((uintptr_t)p & (align - 1)) == 0, "aligned_alloc(%zu) gave %p", align, p);
     if (k == K_CALLOC)
         for (size_t i = 0; i < size && i < 4096; i++)
-            CHECK(((unsigned char *)p)[i] == 0, "calloc memory not zero at %zu", i);
+            REQUIRE(((unsigned char *)p)[i] == 0, "calloc memory not zero at %zu", i);
     keep(p, size);
     return p;
 }
@@ -192,22 +183,22 @@ static void realloc_chain(void) {
     unsigned i = nobjs - 1;
     static const size_t steps[] = {100, 5000, 100000, 300};
     for (unsigned s = 0; s < sizeof steps / sizeof steps[0]; s++) {
-        CHECK(stamped(objs[i].p, objs[i].size, objs[i].seed), "payload lost before realloc");
+        REQUIRE(stamped(objs[i].p, objs[i].size, objs[i].seed), "payload lost before realloc");
         unsigned char head = objs[i].p[0];
         errno = 0;
         unsigned char *q = sl_realloc(objs[i].p, steps[s]);
         if (!q) {
-            CHECK(faulty && errno == ENOMEM, "realloc to %zu failed (errno %d)", steps[s], errno);
+            REQUIRE(faulty && errno == ENOMEM, "realloc to %zu failed (errno %d)", steps[s], errno);
             rep->nulls++;
             /* The old block is untouched and still ours. */
-            CHECK(stamped(objs[i].p, objs[i].size, objs[i].seed),
-                  "payload lost by a failed realloc");
+            REQUIRE(stamped(objs[i].p, objs[i].size, objs[i].seed),
+                    "payload lost by a failed realloc");
             if (sticky)
                 return;
             q = sl_realloc(objs[i].p, steps[s]);
-            CHECK(q, "realloc to %zu failed again right after a single fault", steps[s]);
+            REQUIRE(q, "realloc to %zu failed again right after a single fault", steps[s]);
         }
-        CHECK(q[0] == head, "realloc lost the payload");
+        REQUIRE(q[0] == head, "realloc lost the payload");
         objs[i].p = q;
         objs[i].size = steps[s];
         stamp(q, steps[s], objs[i].seed);
@@ -217,10 +208,10 @@ static void realloc_chain(void) {
 static void workload(void) {
     int r = sl_init(variant);
     if (r != 0) {
-        CHECK(faulty && r == -ENOMEM, "sl_init(%s) = %d", variant, r);
+        REQUIRE(faulty && r == -ENOMEM, "sl_init(%s) = %d", variant, r);
         rep->nulls++;
         if (!sticky)
-            CHECK(sl_init(variant) == 0, "sl_init failed again right after a single fault");
+            REQUIRE(sl_init(variant) == 0, "sl_init failed again right after a single fault");
     }
     small_objects(1);
     alloc_one(K_MALLOC, 40 << 10, 0);
@@ -247,7 +238,7 @@ static void workload(void) {
     /* A second thread: its own cache, page cache and counters; objects it leaves are freed
      * here, remotely. Joined before anything else runs, so points stay in order. */
     pthread_t t;
-    CHECK(pthread_create(&t, NULL, thread_body, NULL) == 0, "pthread_create");
+    REQUIRE(pthread_create(&t, NULL, thread_body, NULL) == 0, "pthread_create");
     pthread_join(t, NULL);
     for (unsigned i = nobjs; i-- > 0;)
         if (i % 2 == 0)
@@ -257,29 +248,29 @@ static void workload(void) {
 
 static void check_heap(const char *when) {
     const char *why = sl_mheap_verify();
-    CHECK(!why, "%s: heap: %s", when, why);
+    REQUIRE(!why, "%s: heap: %s", when, why);
     struct sl_stats st;
     sl_stats(&st);
-    CHECK(st.heap_inuse == 0 && st.spans_small == 0 && st.spans_large == 0,
-          "%s: leak: %zu bytes in use, %zu small spans, %zu large spans after freeing everything",
-          when, st.heap_inuse, st.spans_small, st.spans_large);
-    CHECK(st.heap_free + st.heap_released + st.heap_meta == st.heap_mapped,
-          "%s: free %zu + released %zu + metadata %zu != mapped %zu", when, st.heap_free,
-          st.heap_released, st.heap_meta, st.heap_mapped);
+    REQUIRE(st.heap_inuse == 0 && st.spans_small == 0 && st.spans_large == 0,
+            "%s: leak: %zu bytes in use, %zu small spans, %zu large spans after freeing everything",
+            when, st.heap_inuse, st.spans_small, st.spans_large);
+    REQUIRE(st.heap_free + st.heap_released + st.heap_meta == st.heap_mapped,
+            "%s: free %zu + released %zu + metadata %zu != mapped %zu", when, st.heap_free,
+            st.heap_released, st.heap_meta, st.heap_mapped);
     for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
         struct sl_central_counters c;
         sl_central_counters((int)spc, &c);
-        CHECK(c.spans_grown - c.spans_returned ==
-                  c.spans_cached + c.spans_available + c.spans_parked,
-              "%s: class %u: grown %llu - returned %llu != cached %llu + available %llu + parked "
-              "%llu",
-              when, spc, (unsigned long long)c.spans_grown, (unsigned long long)c.spans_returned,
-              (unsigned long long)c.spans_cached, (unsigned long long)c.spans_available,
-              (unsigned long long)c.spans_parked);
-        CHECK(c.spans_available == sl_central_available_derived(spc),
-              "%s: class %u: the variant holds %llu spans, the counters say %llu", when, spc,
-              (unsigned long long)c.spans_available,
-              (unsigned long long)sl_central_available_derived(spc));
+        REQUIRE(c.spans_grown - c.spans_returned ==
+                    c.spans_cached + c.spans_available + c.spans_parked,
+                "%s: class %u: grown %llu - returned %llu != cached %llu + available %llu + parked "
+                "%llu",
+                when, spc, (unsigned long long)c.spans_grown, (unsigned long long)c.spans_returned,
+                (unsigned long long)c.spans_cached, (unsigned long long)c.spans_available,
+                (unsigned long long)c.spans_parked);
+        REQUIRE(c.spans_available == sl_central_available_derived(spc),
+                "%s: class %u: the variant holds %llu spans, the counters say %llu", when, spc,
+                (unsigned long long)c.spans_available,
+                (unsigned long long)sl_central_available_derived(spc));
     }
 }
 
@@ -292,6 +283,7 @@ static void free_all_and_check(const char *when) {
 }
 
 static void child(uint64_t arm_at, bool is_sticky) {
+    check_on_fail = record_failure;
     sticky = is_sticky;
     faulty = arm_at != 0;
     sl_fault_arm(arm_at, sticky);

@@ -15,7 +15,6 @@
  * Not run in sanitizer builds: their shadow memory lives in the same address space.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "mheap.h"
 #include "policy.h"
 #include "spanlab.h"
@@ -42,19 +42,10 @@ struct report {
 
 static struct report *rep;
 
-__attribute__((format(printf, 1, 2), noreturn)) static void fail(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rep->failure, sizeof rep->failure, fmt, ap);
-    va_end(ap);
-    _exit(1);
+/* A failed REQUIRE in the child: its line goes to the parent through the report. */
+static void record_failure(const char *line) {
+    snprintf(rep->failure, sizeof rep->failure, "%s", line);
 }
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail(__VA_ARGS__);                                                                     \
-    } while (0)
 
 /* Objects form a list through their first word; the rest of a small object and 64 bytes at
  * each end of a large one carry a pattern derived from the address. */
@@ -88,11 +79,11 @@ static void verify(const struct node *n) {
     const unsigned char *p = (const unsigned char *)n;
     size_t size = n->size, head = size < 64 ? size : 64;
     for (size_t i = sizeof *n; i < head; i++)
-        CHECK(p[i] == pat(n, i), "payload of %zu-byte object %p corrupted at %zu", size,
-              (const void *)n, i);
+        REQUIRE(p[i] == pat(n, i), "payload of %zu-byte object %p corrupted at %zu", size,
+                (const void *)n, i);
     for (size_t i = tail_start(size); i < size; i++)
-        CHECK(p[i] == pat(n, i), "payload of %zu-byte object %p corrupted at %zu", size,
-              (const void *)n, i);
+        REQUIRE(p[i] == pat(n, i), "payload of %zu-byte object %p corrupted at %zu", size,
+                (const void *)n, i);
 }
 
 /* Allocate objects of size(i) until NULL; returns how many. */
@@ -103,8 +94,8 @@ static size_t fill_until_null(struct node **list, bool large) {
         errno = 0;
         struct node *n = sl_malloc(size);
         if (!n) {
-            CHECK(errno == ENOMEM, "malloc(%zu) answered NULL with errno %d, not ENOMEM", size,
-                  errno);
+            REQUIRE(errno == ENOMEM, "malloc(%zu) answered NULL with errno %d, not ENOMEM", size,
+                    errno);
             return count;
         }
         fill(n, size);
@@ -126,20 +117,20 @@ static void free_list(struct node **list) {
 static size_t mapped_now(void) {
     FILE *f = fopen("/proc/self/statm", "r");
     unsigned long pages = 0;
-    if (!f || fscanf(f, "%lu", &pages) != 1)
-        fail("cannot read /proc/self/statm");
+    REQUIRE(f && fscanf(f, "%lu", &pages) == 1, "cannot read /proc/self/statm");
     fclose(f);
     return pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 static void child(const char *variant, size_t headroom) {
+    check_on_fail = record_failure;
     /* Before spanlab maps anything: its first arena counts against the headroom. */
     size_t base = mapped_now();
-    CHECK(sl_init(variant) == 0, "sl_init(%s)", variant);
+    REQUIRE(sl_init(variant) == 0, "sl_init(%s)", variant);
     void *warm = sl_malloc(100);
-    CHECK(warm, "first malloc");
+    REQUIRE(warm, "first malloc");
     struct rlimit rl = {base + headroom, base + headroom};
-    CHECK(setrlimit(RLIMIT_AS, &rl) == 0, "setrlimit");
+    REQUIRE(setrlimit(RLIMIT_AS, &rl) == 0, "setrlimit");
     rep->headroom = headroom;
     for (int round = 0; round < 2; round++) {
         struct node *large = NULL, *small = NULL;
@@ -152,11 +143,11 @@ static void child(const char *variant, size_t headroom) {
     sl_thread_exit();
     sl_scavenge();
     const char *why = sl_mheap_verify();
-    CHECK(!why, "heap: %s", why);
+    REQUIRE(!why, "heap: %s", why);
     sl_stats(&rep->st);
-    CHECK(rep->st.heap_inuse == 0 && rep->st.spans_small == 0 && rep->st.spans_large == 0,
-          "leak: %zu bytes in use, %zu small spans, %zu large spans after freeing everything",
-          rep->st.heap_inuse, rep->st.spans_small, rep->st.spans_large);
+    REQUIRE(rep->st.heap_inuse == 0 && rep->st.spans_small == 0 && rep->st.spans_large == 0,
+            "leak: %zu bytes in use, %zu small spans, %zu large spans after freeing everything",
+            rep->st.heap_inuse, rep->st.spans_small, rep->st.spans_large);
     rep->done = 1;
     _exit(0);
 }

@@ -37,12 +37,6 @@
 
 static char self[4096];
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Runs this program as `self mode` with one more variable in the environment; returns
  * the wait status and what it wrote on stderr. */
 static int run_self(const char *mode, const char *var, const char *value, char *err,

@@ -6,20 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
 #include "csv.h"
 #include "hist.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
 
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -41,14 +30,14 @@ static void check_distribution(const char *name, uint64_t *v, size_t n) {
     for (size_t i = 0; i < n; i++)
         sl_hist_record(&h, v[i]);
     qsort(v, n, sizeof *v, cmp_u64);
-    CHECK(h.count == n, "%s: count %llu", name, (unsigned long long)h.count);
-    CHECK(h.max == v[n - 1] && h.min == v[0], "%s: min/max", name);
+    CHECK_MSG(h.count == n, "%s: count %llu", name, (unsigned long long)h.count);
+    CHECK_MSG(h.max == v[n - 1] && h.min == v[0], "%s: min/max", name);
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
         double want = (double)exact(v, n, ps[i]), got = (double)sl_hist_percentile(&h, ps[i]);
         /* A bucket is at most 1/32 of its value wide; the middle is within 1/64. */
         double tol = want < 64 ? 0.0 : want / 32.0;
-        CHECK(fabs(got - want) <= tol, "%s: p%g = %.0f, exact %.0f (tolerance %.1f)", name, ps[i],
-              got, want, tol);
+        CHECK_MSG(fabs(got - want) <= tol, "%s: p%g = %.0f, exact %.0f (tolerance %.1f)", name,
+                  ps[i], got, want, tol);
     }
 }
 
@@ -56,14 +45,14 @@ static void test_buckets(void) {
     /* Every value maps to a bucket whose bounds contain it; buckets are contiguous. */
     for (uint64_t v = 0; v < 1u << 20; v++) {
         unsigned i = sl_hist_index(v);
-        CHECK(sl_hist_bucket_low(i) <= v && v <= sl_hist_bucket_high(i), "bucket of %llu",
-              (unsigned long long)v);
-        if (failures > 10)
+        CHECK_MSG(sl_hist_bucket_low(i) <= v && v <= sl_hist_bucket_high(i), "bucket of %llu",
+                  (unsigned long long)v);
+        if (check_failed > 10)
             return;
     }
     for (unsigned i = 1; i < SL_HIST_BUCKETS; i++)
-        CHECK(sl_hist_bucket_low(i) == sl_hist_bucket_high(i - 1) + 1, "gap at bucket %u", i);
-    CHECK(sl_hist_index(UINT64_MAX) == SL_HIST_BUCKETS - 1, "last bucket");
+        CHECK_MSG(sl_hist_bucket_low(i) == sl_hist_bucket_high(i - 1) + 1, "gap at bucket %u", i);
+    CHECK_MSG(sl_hist_index(UINT64_MAX) == SL_HIST_BUCKETS - 1, "last bucket");
 }
 
 static void test_distributions(void) {
@@ -89,13 +78,13 @@ static void test_distributions(void) {
     sl_hist_t a, b;
     sl_hist_init(&a);
     sl_hist_init(&b);
-    CHECK(sl_hist_percentile(&a, 50) == 0, "empty histogram");
+    CHECK_MSG(sl_hist_percentile(&a, 50) == 0, "empty histogram");
     for (uint64_t i = 1; i <= 1000; i++)
         sl_hist_record(i % 2 ? &a : &b, i);
     sl_hist_merge(&a, &b);
-    CHECK(a.count == 1000 && a.max == 1000 && a.min == 1, "merge");
-    CHECK(fabs((double)sl_hist_percentile(&a, 50) - 500) <= 500 / 32.0, "merged p50 %llu",
-          (unsigned long long)sl_hist_percentile(&a, 50));
+    CHECK_MSG(a.count == 1000 && a.max == 1000 && a.min == 1, "merge");
+    CHECK_MSG(fabs((double)sl_hist_percentile(&a, 50) - 500) <= 500 / 32.0, "merged p50 %llu",
+              (unsigned long long)sl_hist_percentile(&a, 50));
 }
 
 static void test_csv_quoting(void) {
@@ -109,17 +98,12 @@ static void test_csv_quoting(void) {
     fputc('|', f);
     sl_bench_csv_field(f, NULL);
     fclose(f);
-    CHECK(strcmp(buf, "plain|\"a,b\"|\"say \"\"hi\"\"\"|") == 0, "csv quoting: %s", buf);
+    CHECK_MSG(strcmp(buf, "plain|\"a,b\"|\"say \"\"hi\"\"\"|") == 0, "csv quoting: %s", buf);
 }
 
 int main(void) {
     test_buckets();
     test_distributions();
     test_csv_quoting();
-    if (failures) {
-        fprintf(stderr, "%d failure(s)\n", failures);
-        return 1;
-    }
-    printf("hist and csv: ok\n");
-    return 0;
+    return check_done("hist and csv");
 }

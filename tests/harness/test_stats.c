@@ -5,19 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "../check.h"
 #include "stats.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
 
 int main(void) {
     /* n, k of [x(k), x(n+1-k)], exact coverage 1 - 2 P(Bin(n, 1/2) <= k-1). */
@@ -39,30 +28,25 @@ int main(void) {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         double cov;
         unsigned k = sl_bench_median_ci_rank(table[i].n, 0.95, &cov);
-        CHECK(k == table[i].k, "n=%u: k=%u, want %u", table[i].n, k, table[i].k);
-        CHECK(fabs(cov - table[i].coverage) < 1e-6, "n=%u: coverage %.9f, want %.9f", table[i].n,
-              cov, table[i].coverage);
+        CHECK_MSG(k == table[i].k, "n=%u: k=%u, want %u", table[i].n, k, table[i].k);
+        CHECK_MSG(fabs(cov - table[i].coverage) < 1e-6, "n=%u: coverage %.9f, want %.9f",
+                  table[i].n, cov, table[i].coverage);
     }
 
     /* Nine values, shuffled: median 50, interval [x(2), x(8)] = [20, 80], reach 60 %. */
     double x[] = {90, 10, 50, 30, 70, 20, 80, 40, 60};
     sl_bench_ci_t ci = sl_bench_median_ci(x, 9, 0.95);
-    CHECK(ci.median == 50 && ci.lo == 20 && ci.hi == 80, "median %g [%g, %g]", ci.median, ci.lo,
-          ci.hi);
-    CHECK(fabs(ci.halfwidth - 0.6) < 1e-12, "reach %g", ci.halfwidth);
+    CHECK_MSG(ci.median == 50 && ci.lo == 20 && ci.hi == 80, "median %g [%g, %g]", ci.median, ci.lo,
+              ci.hi);
+    CHECK_MSG(fabs(ci.halfwidth - 0.6) < 1e-12, "reach %g", ci.halfwidth);
     double even[] = {4, 1, 3, 2, 6, 5};
     ci = sl_bench_median_ci(even, 6, 0.95);
-    CHECK(ci.median == 3.5 && ci.lo == 1 && ci.hi == 6, "even: median %g [%g, %g]", ci.median,
-          ci.lo, ci.hi);
+    CHECK_MSG(ci.median == 3.5 && ci.lo == 1 && ci.hi == 6, "even: median %g [%g, %g]", ci.median,
+              ci.lo, ci.hi);
     double one[] = {7};
     ci = sl_bench_median_ci(one, 1, 0.95);
-    CHECK(ci.median == 7 && ci.coverage == 0.0, "one value: %g, coverage %g", ci.median,
-          ci.coverage);
+    CHECK_MSG(ci.median == 7 && ci.coverage == 0.0, "one value: %g, coverage %g", ci.median,
+              ci.coverage);
 
-    if (failures) {
-        fprintf(stderr, "%d failure(s)\n", failures);
-        return 1;
-    }
-    printf("stats ok\n");
-    return 0;
+    return check_done("stats");
 }

@@ -16,19 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../check.h"
 #include "spanlab.h" /* struct sl_stats only: the functions are looked up with dlsym */
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "check.c:%d: %s: ", __LINE__, #cond);                                  \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
 
 /* Sizes the compiler cannot see, so that it does not warn about the impossible requests
  * that these checks make on purpose. */
@@ -64,9 +53,9 @@ static void check_plain(void) {
     static void *keep[5000];
     for (size_t n = 0; n < 5000; n++) {
         unsigned char *p = malloc(n);
-        CHECK(p != NULL, "malloc(%zu)", n);
-        CHECK(aligned(p, c_align(n)), "malloc(%zu) = %p", n, (void *)p);
-        CHECK(malloc_usable_size(p) >= n, "usable %zu < %zu", malloc_usable_size(p), n);
+        CHECK_MSG(p != NULL, "malloc(%zu)", n);
+        CHECK_MSG(aligned(p, c_align(n)), "malloc(%zu) = %p", n, (void *)p);
+        CHECK_MSG(malloc_usable_size(p) >= n, "usable %zu < %zu", malloc_usable_size(p), n);
         memset(p, (int)(n & 0xff), n);
         keep[n] = p;
     }
@@ -74,14 +63,14 @@ static void check_plain(void) {
         unsigned char *p = keep[n];
         for (size_t i = 0; i < n; i++)
             if (p[i] != (unsigned char)(n & 0xff)) {
-                CHECK(0, "malloc(%zu) block %p overwritten at %zu", n, (void *)p, i);
+                CHECK_MSG(0, "malloc(%zu) block %p overwritten at %zu", n, (void *)p, i);
                 break;
             }
         free(p);
     }
     /* malloc(0): a unique pointer that free takes. */
     void *z1 = malloc(0), *z2 = malloc(0);
-    CHECK(z1 != NULL && z2 != NULL && z1 != z2, "malloc(0) %p %p", z1, z2);
+    CHECK_MSG(z1 != NULL && z2 != NULL && z1 != z2, "malloc(0) %p %p", z1, z2);
     free(z1);
     free(z2);
     free(NULL);
@@ -89,16 +78,18 @@ static void check_plain(void) {
     size_t big[] = {32768, 32769, 65536, 1 << 20, (1 << 20) + 1, 50u << 20};
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
         unsigned char *p = malloc(big[i]);
-        CHECK(p != NULL && aligned(p, 16), "malloc(%zu) = %p", big[i], (void *)p);
+        CHECK_MSG(p != NULL && aligned(p, 16), "malloc(%zu) = %p", big[i], (void *)p);
         p[0] = 1;
         p[big[i] - 1] = 2;
         free(p);
     }
     errno = 0;
-    CHECK(malloc(hide(SIZE_MAX - 4096)) == NULL && errno == ENOMEM, "huge malloc errno %d", errno);
+    CHECK_MSG(malloc(hide(SIZE_MAX - 4096)) == NULL && errno == ENOMEM, "huge malloc errno %d",
+              errno);
     errno = 0;
-    CHECK(malloc(hide((size_t)1 << 62)) == NULL && errno == ENOMEM, "2^62 malloc errno %d", errno);
-    CHECK(((unsigned char *)early)[99] == 0x5a, "pre-main block lost");
+    CHECK_MSG(malloc(hide((size_t)1 << 62)) == NULL && errno == ENOMEM, "2^62 malloc errno %d",
+              errno);
+    CHECK_MSG(((unsigned char *)early)[99] == 0x5a, "pre-main block lost");
     free(early);
     printf("plain ok\n");
 }
@@ -115,24 +106,24 @@ static void check_calloc(void) {
             free(dirty[i]);
         for (size_t n = 1; n < 3000; n += 7) {
             unsigned char *p = calloc(n, 3);
-            CHECK(p != NULL && aligned(p, c_align(n * 3)), "calloc(%zu, 3) = %p", n, (void *)p);
+            CHECK_MSG(p != NULL && aligned(p, c_align(n * 3)), "calloc(%zu, 3) = %p", n, (void *)p);
             for (size_t i = 0; i < n * 3; i++)
                 if (p[i] != 0) {
-                    CHECK(0, "calloc(%zu, 3) not zero at %zu", n, i);
+                    CHECK_MSG(0, "calloc(%zu, 3) not zero at %zu", n, i);
                     break;
                 }
             free(p);
         }
     }
     unsigned char *p = calloc(1, 3u << 20);
-    CHECK(p != NULL && p[0] == 0 && p[(3u << 20) - 1] == 0, "large calloc");
+    CHECK_MSG(p != NULL && p[0] == 0 && p[(3u << 20) - 1] == 0, "large calloc");
     free(p);
     errno = 0;
-    CHECK(calloc(hide(SIZE_MAX / 2), 3) == NULL && errno == ENOMEM, "calloc overflow errno %d",
-          errno);
+    CHECK_MSG(calloc(hide(SIZE_MAX / 2), 3) == NULL && errno == ENOMEM, "calloc overflow errno %d",
+              errno);
     errno = 0;
-    CHECK(calloc(hide((size_t)1 << 40), (size_t)1 << 30) == NULL && errno == ENOMEM,
-          "calloc overflow 2 errno %d", errno);
+    CHECK_MSG(calloc(hide((size_t)1 << 40), (size_t)1 << 30) == NULL && errno == ENOMEM,
+              "calloc overflow 2 errno %d", errno);
     printf("calloc ok\n");
 }
 
@@ -143,10 +134,10 @@ static void check_realloc(void) {
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t n = sizes[i];
         p = realloc(p, n);
-        CHECK(p != NULL && aligned(p, c_align(n)), "realloc(.., %zu) = %p", n, (void *)p);
+        CHECK_MSG(p != NULL && aligned(p, c_align(n)), "realloc(.., %zu) = %p", n, (void *)p);
         for (size_t j = 0; j < (have < n ? have : n); j++)
             if (p[j] != (unsigned char)(j * 7)) {
-                CHECK(0, "realloc to %zu lost byte %zu", n, j);
+                CHECK_MSG(0, "realloc to %zu lost byte %zu", n, j);
                 break;
             }
         for (size_t j = 0; j < n; j++)
@@ -155,25 +146,25 @@ static void check_realloc(void) {
     }
     free(p);
     p = realloc(NULL, 50);
-    CHECK(p != NULL, "realloc(NULL, 50)");
+    CHECK_MSG(p != NULL, "realloc(NULL, 50)");
     free(p);
     /* reallocarray: overflow is ENOMEM and leaves the block alone. */
     p = reallocarray(NULL, 10, 10);
-    CHECK(p != NULL, "reallocarray(NULL, 10, 10)");
+    CHECK_MSG(p != NULL, "reallocarray(NULL, 10, 10)");
     p[99] = 42;
     errno = 0;
     unsigned char *q = reallocarray(p, hide(SIZE_MAX / 4), 8);
-    CHECK(q == NULL && errno == ENOMEM, "reallocarray errno %d", errno);
+    CHECK_MSG(q == NULL && errno == ENOMEM, "reallocarray errno %d", errno);
     if (q == NULL) { /* a failed reallocarray keeps the block */
-        CHECK(p[99] == 42, "reallocarray failure touched the block");
+        CHECK_MSG(p[99] == 42, "reallocarray failure touched the block");
         q = reallocarray(p, 20, 10);
-        CHECK(q != NULL && q[99] == 42, "reallocarray grow");
+        CHECK_MSG(q != NULL && q[99] == 42, "reallocarray grow");
     }
     free(q);
     errno = 0;
     p = malloc(10);
     q = realloc(p, hide(SIZE_MAX - 4096));
-    CHECK(q == NULL && errno == ENOMEM, "huge realloc errno %d", errno);
+    CHECK_MSG(q == NULL && errno == ENOMEM, "huge realloc errno %d", errno);
     if (q == NULL)
         free(p); /* a failed realloc keeps the block */
     printf("realloc ok\n");
@@ -187,17 +178,18 @@ static void check_aligned(void) {
             size_t n = sizes[i];
             size_t want = a > c_align(n) ? a : c_align(n);
             void *p = memalign(a, n);
-            CHECK(p != NULL && aligned(p, want), "memalign(%zu, %zu) = %p", a, n, p);
+            CHECK_MSG(p != NULL && aligned(p, want), "memalign(%zu, %zu) = %p", a, n, p);
             if (p != NULL)
                 memset(p, 1, n);
             free(p);
             p = aligned_alloc(a, n);
-            CHECK(p != NULL && aligned(p, want), "aligned_alloc(%zu, %zu) = %p", a, n, p);
+            CHECK_MSG(p != NULL && aligned(p, want), "aligned_alloc(%zu, %zu) = %p", a, n, p);
             free(p);
             if (a >= sizeof(void *)) {
                 p = NULL;
                 int rc = posix_memalign(&p, a, n);
-                CHECK(rc == 0 && aligned(p, want), "posix_memalign(%zu, %zu) = %d %p", a, n, rc, p);
+                CHECK_MSG(rc == 0 && aligned(p, want), "posix_memalign(%zu, %zu) = %d %p", a, n, rc,
+                          p);
                 if (p != NULL)
                     memset(p, 2, n);
                 free(p);
@@ -205,25 +197,25 @@ static void check_aligned(void) {
         }
     }
     void *p = (void *)&p;
-    CHECK(posix_memalign(&p, 24, 10) == EINVAL && p == (void *)&p, "posix_memalign(24)");
-    CHECK(posix_memalign(&p, 4, 10) == EINVAL, "posix_memalign(4)");
-    CHECK(posix_memalign(&p, 0, 10) == EINVAL, "posix_memalign(0)");
+    CHECK_MSG(posix_memalign(&p, 24, 10) == EINVAL && p == (void *)&p, "posix_memalign(24)");
+    CHECK_MSG(posix_memalign(&p, 4, 10) == EINVAL, "posix_memalign(4)");
+    CHECK_MSG(posix_memalign(&p, 0, 10) == EINVAL, "posix_memalign(0)");
     errno = 0;
-    CHECK(posix_memalign(&p, 64, hide(SIZE_MAX - 4096)) == ENOMEM, "posix_memalign huge");
+    CHECK_MSG(posix_memalign(&p, 64, hide(SIZE_MAX - 4096)) == ENOMEM, "posix_memalign huge");
     /* memalign rounds a bad alignment up (glibc); the block is at least that aligned. */
     p = memalign(48, 100);
-    CHECK(p != NULL && aligned(p, 64), "memalign(48) = %p", p);
+    CHECK_MSG(p != NULL && aligned(p, 64), "memalign(48) = %p", p);
     free(p);
     p = valloc(100);
-    CHECK(p != NULL && aligned(p, page) && malloc_usable_size(p) >= 100, "valloc = %p", p);
+    CHECK_MSG(p != NULL && aligned(p, page) && malloc_usable_size(p) >= 100, "valloc = %p", p);
     free(p);
     p = pvalloc(100);
-    CHECK(p != NULL && aligned(p, page) && malloc_usable_size(p) >= page, "pvalloc = %p", p);
+    CHECK_MSG(p != NULL && aligned(p, page) && malloc_usable_size(p) >= page, "pvalloc = %p", p);
     free(p);
     p = pvalloc(0);
-    CHECK(p != NULL && aligned(p, page), "pvalloc(0) = %p", p);
+    CHECK_MSG(p != NULL && aligned(p, page), "pvalloc(0) = %p", p);
     free(p);
-    CHECK(malloc_usable_size(NULL) == 0, "malloc_usable_size(NULL)");
+    CHECK_MSG(malloc_usable_size(NULL) == 0, "malloc_usable_size(NULL)");
     printf("aligned ok\n");
 }
 
@@ -265,7 +257,7 @@ static void check_cross_thread(void) {
         for (int i = 0; i < XTHREADS; i++) {
             void *bad;
             pthread_join(t[i], &bad);
-            CHECK(bad == NULL, "cross-thread block %p corrupted", bad);
+            CHECK_MSG(bad == NULL, "cross-thread block %p corrupted", bad);
         }
     }
     printf("cross-thread ok\n");
@@ -280,14 +272,14 @@ static void check_identity(void) {
     const char *want = getenv("SPANLAB_CENTRAL");
     if (variant != NULL && want != NULL) {
         size_t n = strcspn(want, "/");
-        CHECK(strlen(variant()) == n && strncmp(variant(), want, n) == 0,
-              "serving variant %s, asked for %s", variant(), want);
+        CHECK_MSG(strlen(variant()) == n && strncmp(variant(), want, n) == 0,
+                  "serving variant %s, asked for %s", variant(), want);
         if (want[n] == '/')
-            CHECK(policy != NULL && strcmp(policy(), want + n + 1) == 0,
-                  "serving policy %s, asked for %s", policy ? policy() : "?", want);
+            CHECK_MSG(policy != NULL && strcmp(policy(), want + n + 1) == 0,
+                      "serving policy %s, asked for %s", policy ? policy() : "?", want);
     }
     if (getenv("LD_PRELOAD") != NULL && strstr(getenv("LD_PRELOAD"), "spanlab") != NULL)
-        CHECK(variant != NULL, "LD_PRELOAD names spanlab but sl_variant is not found");
+        CHECK_MSG(variant != NULL, "LD_PRELOAD names spanlab but sl_variant is not found");
     /* cfree: glibc has only a compatibility version, which dlsym does not return; the
      * preload library defines a plain one for old binaries. */
     void (*cfree_fn)(void *);
@@ -298,16 +290,6 @@ static void check_identity(void) {
 }
 
 /* --- thread churn ------------------------------------------------------------------- */
-
-static size_t rss_kib(void) {
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long size = 0, resident = 0;
-    if (f == NULL || fscanf(f, "%lu %lu", &size, &resident) != 2)
-        resident = 0;
-    if (f != NULL)
-        fclose(f);
-    return resident * ((size_t)sysconf(_SC_PAGESIZE) / 1024);
-}
 
 #define CHURN_BATCH  8
 #define CHURN_BLOCKS 48
@@ -347,7 +329,7 @@ static void *churn_thread(void *arg) {
 
 static int check_threads(long nthreads) {
     struct churn c[CHURN_BATCH];
-    size_t rss_warm = 0;
+    long rss_warm = 0;
     long started = 0;
     pthread_key_create(&churn_key, churn_key_destructor);
     for (long batch = 0; started < nthreads; batch++) {
@@ -366,14 +348,15 @@ static int check_threads(long nthreads) {
         if (started == 400)
             rss_warm = rss_kib();
     }
-    size_t rss_end = rss_kib();
+    long rss_end = rss_kib();
     /* Without the exit-time flush every thread strands about one span per size class it
      * touched (~0.3 MiB); 16 MiB of slack over thousands of threads is still "flat". */
-    fprintf(stderr, "threads: %ld threads, RSS %zu KiB after 400, %zu KiB at the end\n", started,
+    fprintf(stderr, "threads: %ld threads, RSS %ld KiB after 400, %ld KiB at the end\n", started,
             rss_warm, rss_end);
-    CHECK(rss_end <= rss_warm + 16 * 1024, "RSS grew from %zu KiB to %zu KiB", rss_warm, rss_end);
+    CHECK_MSG(rss_end <= rss_warm + 16 * 1024, "RSS grew from %ld KiB to %ld KiB", rss_warm,
+              rss_end);
     printf("threads ok\n");
-    return failures != 0;
+    return check_failed != 0;
 }
 
 /* --- bad frees: each must abort ------------------------------------------------------ */
@@ -418,7 +401,7 @@ static void *leak_make(void *arg) {
     for (unsigned i = 0; i < LEAK_OBJS; i++) {
         size_t n = i % 97 == 0 ? 40000 + i : 1 + (i * 37) % 3000;
         v[i] = malloc(n);
-        CHECK(v[i] != NULL, "malloc(%zu)", n);
+        CHECK_MSG(v[i] != NULL, "malloc(%zu)", n);
         memset(v[i], (int)i, n < 64 ? n : 64);
     }
     for (unsigned i = 0; i < LEAK_OBJS; i += 2) { /* the even ones here, the odd ones remote */
@@ -462,11 +445,12 @@ static void check_leaks(void) {
     thread_exit();
     scavenge();
     stats(&b);
-    CHECK(b.spans_small <= a.spans_small && b.spans_large <= a.spans_large &&
-              b.heap_inuse <= a.heap_inuse,
-          "after a workload that freed everything: %zu small spans (%zu before), %zu large (%zu), "
-          "%zu bytes in use (%zu)",
-          b.spans_small, a.spans_small, b.spans_large, a.spans_large, b.heap_inuse, a.heap_inuse);
+    CHECK_MSG(
+        b.spans_small <= a.spans_small && b.spans_large <= a.spans_large &&
+            b.heap_inuse <= a.heap_inuse,
+        "after a workload that freed everything: %zu small spans (%zu before), %zu large (%zu), "
+        "%zu bytes in use (%zu)",
+        b.spans_small, a.spans_small, b.spans_large, a.spans_large, b.heap_inuse, a.heap_inuse);
     fprintf(stderr, "leaks: %zu small spans, %zu large, %zu KiB in use before and after\n",
             b.spans_small, b.spans_large, b.heap_inuse >> 10);
 }
@@ -481,7 +465,7 @@ int main(int argc, char **argv) {
         check_cross_thread();
         check_identity();
         check_leaks();
-        return failures != 0;
+        return check_failed != 0;
     }
     if (strcmp(mode, "threads") == 0)
         return check_threads(argc > 2 ? atol(argv[2]) : 4000);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../check.h"
 #include "atomic.h"
 #include "central.h"
 #include "spanlab.h"
@@ -32,12 +33,6 @@ static unsigned spc;
 static atomic_bool stop;
 static _Atomic(void *) mailbox[MAILBOXES]; /* objects handed to another worker to free */
 static pthread_barrier_t start;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static __thread char owner_token; /* unique per live thread, never a real mcache */
 
