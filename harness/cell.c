@@ -164,80 +164,109 @@ static void cell_wait(sl_bench_run_t *run, double seconds, uint64_t t0) {
     }
 }
 
-int sl_bench_cell_main(const sl_bench_opts_t *o) {
-    static sl_bench_run_t run;
-    const sl_bench_alloc_t *a = &o->allocs[0];
-    cell_fd = o->result_fd;
-    sl_clock_init(1);
+/* The workers of this cell and what they get. */
+struct cell_workers {
+    pthread_t *tids;
+    struct cell_worker_arg *args;
+};
 
-    run.wl = o->wls[0];
-    run.nthreads = o->threads[0];
-    if (sl_bench_opts_params(o, run.wl, run.param))
+/* Everything before the workers: parameters, backend, barriers, the workload's set-up and
+ * its stalls. */
+static void cell_prepare(const sl_bench_opts_t *o, sl_bench_run_t *run, struct cell_workers *w) {
+    const sl_bench_alloc_t *a = &o->allocs[0];
+    run->wl = o->wls[0];
+    run->nthreads = o->threads[0];
+    if (sl_bench_opts_params(o, run->wl, run->param))
         cell_fail("bad parameters");
-    if (run.wl->spanlab_only && strcmp(a->allocator, "spanlab") != 0)
+    if (run->wl->spanlab_only && strcmp(a->allocator, "spanlab") != 0)
         cell_fail("workload runs on spanlab only");
-    run.be = cell_backend(a);
-    atomic_init(&run.xstop, 0);
-    pthread_barrier_init(&run.start, NULL, run.nthreads + 1);
-    pthread_barrier_init(&run.end, NULL, run.nthreads + 1);
-    run.threads = aligned_alloc(64, sizeof *run.threads * run.nthreads);
-    pthread_t *tids = calloc(run.nthreads, sizeof *tids);
-    struct cell_worker_arg *args = calloc(run.nthreads, sizeof *args);
-    if (!run.threads || !tids || !args)
+    run->be = cell_backend(a);
+    atomic_init(&run->xstop, 0);
+    pthread_barrier_init(&run->start, NULL, run->nthreads + 1);
+    pthread_barrier_init(&run->end, NULL, run->nthreads + 1);
+    run->threads = aligned_alloc(64, sizeof *run->threads * run->nthreads);
+    w->tids = calloc(run->nthreads, sizeof *w->tids);
+    w->args = calloc(run->nthreads, sizeof *w->args);
+    if (!run->threads || !w->tids || !w->args)
         cell_fail("out of memory in the driver");
-    if (run.wl->setup) {
-        int rc = run.wl->setup(&run);
+    if (run->wl->setup) {
+        int rc = run->wl->setup(run);
         if (rc) {
             char why[128];
-            snprintf(why, sizeof why, "%s set-up failed: %s", run.wl->name, strerror(-rc));
+            snprintf(why, sizeof why, "%s set-up failed: %s", run->wl->name, strerror(-rc));
             cell_fail(why);
         }
     }
-    cell_stalls(&run);
+    cell_stalls(run);
+}
+
+/* Starts the workers; each waits at the start barrier. */
+static void cell_start(const sl_bench_opts_t *o, sl_bench_run_t *run, struct cell_workers *w) {
     long ncpu = sl_sysinfo_cores();
-    for (unsigned i = 0; i < run.nthreads; i++) {
-        sl_bench_thread_t *t = &run.threads[i];
+    for (unsigned i = 0; i < run->nthreads; i++) {
+        sl_bench_thread_t *t = &run->threads[i];
         memset(t, 0, sizeof *t);
-        t->run = &run;
-        t->be = run.be;
+        t->run = run;
+        t->be = run->be;
         t->id = i;
         t->rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ (0x2545f4914f6cdd1dull * (o->rep + 1));
         if (!t->rng)
             t->rng = 1;
         sl_hist_init(&t->hist);
-        t->sample_every = (uint32_t)sl_bench_opts_sample(o, run.wl);
+        t->sample_every = (uint32_t)sl_bench_opts_sample(o, run->wl);
         /* A random first sample, so threads do not sample in lock step. */
         t->sample_left =
             t->sample_every ? 1 + (uint32_t)(sl_bench_rand(t) % t->sample_every) : UINT32_MAX;
-        args[i].t = t;
-        args[i].pin_cpu = o->pin ? (int)(i % (unsigned long)(ncpu > 0 ? ncpu : 1)) : -1;
-        if (pthread_create(&tids[i], NULL, cell_worker, &args[i]) != 0)
+        w->args[i].t = t;
+        w->args[i].pin_cpu = o->pin ? (int)(i % (unsigned long)(ncpu > 0 ? ncpu : 1)) : -1;
+        if (pthread_create(&w->tids[i], NULL, cell_worker, &w->args[i]) != 0)
             cell_fail("pthread_create failed");
     }
-    pthread_barrier_wait(&run.start);
+}
+
+/* What the timed region measured. */
+struct cell_result {
+    double secs, cpu; /* wall time to the last worker's end; CPU time of the process */
+    uint64_t ops;
+    long minor_faults;
+    sl_hist_t all; /* every worker's latency samples */
+};
+
+/* Releases the workers, times them for the cell's seconds, stops and joins them, and
+ * merges what they counted. */
+static void cell_measure(const sl_bench_opts_t *o, sl_bench_run_t *run, struct cell_workers *w,
+                         struct cell_result *res) {
+    pthread_barrier_wait(&run->start);
     uint64_t t0 = sl_clock_mono_ns();
     long flt0, flt1;
     double cpu0 = cell_cpu_seconds(&flt0);
-    cell_wait(&run, o->seconds, t0);
-    atomic_store_explicit(&run.xstop, 1, memory_order_relaxed);
-    pthread_barrier_wait(&run.end);
-    double cpu = cell_cpu_seconds(&flt1) - cpu0;
-    for (unsigned i = 0; i < run.nthreads; i++)
-        pthread_join(tids[i], NULL);
+    cell_wait(run, o->seconds, t0);
+    atomic_store_explicit(&run->xstop, 1, memory_order_relaxed);
+    pthread_barrier_wait(&run->end);
+    res->cpu = cell_cpu_seconds(&flt1) - cpu0;
+    res->minor_faults = flt1 - flt0;
+    for (unsigned i = 0; i < run->nthreads; i++)
+        pthread_join(w->tids[i], NULL);
 
-    uint64_t ops = 0, t1 = t0;
-    static sl_hist_t all;
-    sl_hist_init(&all);
-    for (unsigned i = 0; i < run.nthreads; i++) {
-        ops += run.threads[i].ops;
-        if (run.threads[i].end_ns > t1)
-            t1 = run.threads[i].end_ns;
-        sl_hist_merge(&all, &run.threads[i].hist);
+    uint64_t t1 = t0;
+    res->ops = 0;
+    sl_hist_init(&res->all);
+    for (unsigned i = 0; i < run->nthreads; i++) {
+        res->ops += run->threads[i].ops;
+        if (run->threads[i].end_ns > t1)
+            t1 = run->threads[i].end_ns;
+        sl_hist_merge(&res->all, &run->threads[i].hist);
     }
-    if (run.wl->teardown)
-        run.wl->teardown(&run);
-    double secs = (double)(t1 - t0) / 1e9;
+    if (run->wl->teardown)
+        run->wl->teardown(run);
+    res->secs = (double)(t1 - t0) / 1e9;
+}
 
+/* The report on the result fd, one key=value a line, `end=1` last. */
+static void cell_report(const sl_bench_run_t *run, const struct cell_result *res) {
+    double secs = res->secs, cpu = res->cpu;
+    uint64_t ops = res->ops;
+    const sl_hist_t *all = &res->all;
     cell_say("status=ok");
     cell_say("seconds=%.6f", secs);
     cell_say("ops=%llu", (unsigned long long)ops);
@@ -245,21 +274,21 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
     cell_say("mops_per_s=%.6g", secs > 0 ? (double)ops / secs / 1e6 : 0.0);
     if (cpu > 0)
         cell_say("mops_per_cpu_s=%.6g", (double)ops / cpu / 1e6);
-    if (all.count) {
+    if (all->count) {
         static const struct {
             const char *key;
             double p;
         } pct[] = {
             {"lat_p50_ns", 50}, {"lat_p90_ns", 90}, {"lat_p99_ns", 99}, {"lat_p999_ns", 99.9}};
         for (size_t i = 0; i < sizeof pct / sizeof pct[0]; i++)
-            cell_say("%s=%.0f", pct[i].key, sl_clock_to_ns(sl_hist_percentile(&all, pct[i].p)));
-        cell_say("lat_max_ns=%.0f", sl_clock_to_ns(all.max));
+            cell_say("%s=%.0f", pct[i].key, sl_clock_to_ns(sl_hist_percentile(all, pct[i].p)));
+        cell_say("lat_max_ns=%.0f", sl_clock_to_ns(all->max));
     }
-    cell_say("lat_samples=%llu", (unsigned long long)all.count);
+    cell_say("lat_samples=%llu", (unsigned long long)all->count);
     cell_say("rss_peak_kib=%ld", sl_sysinfo_rss_peak_kib());
     cell_say("rss_final_kib=%ld", sl_sysinfo_rss_kib());
-    cell_say("minor_faults=%ld", flt1 - flt0);
-    if (run.be == &sl_bench_backend_spanlab) {
+    cell_say("minor_faults=%ld", res->minor_faults);
+    if (run->be == &sl_bench_backend_spanlab) {
         struct sl_stats st;
         sl_stats(&st);
         const struct sl_central_counters *c = &st.central;
@@ -288,8 +317,20 @@ int sl_bench_cell_main(const sl_bench_opts_t *o) {
         cell_say("sweep_reclaimed=%llu", (unsigned long long)c->sweep_reclaimed);
     }
     cell_say("clock=%s", sl_clock_describe());
-    if (run.extra[0])
-        cell_say("extra=%s", run.extra);
+    if (run->extra[0])
+        cell_say("extra=%s", run->extra);
     cell_say("end=1");
+}
+
+int sl_bench_cell_main(const sl_bench_opts_t *o) {
+    static sl_bench_run_t run;
+    static struct cell_result res;
+    struct cell_workers w;
+    cell_fd = o->result_fd;
+    sl_clock_init(1);
+    cell_prepare(o, &run, &w);
+    cell_start(o, &run, &w);
+    cell_measure(o, &run, &w, &res);
+    cell_report(&run, &res);
     return 0;
 }

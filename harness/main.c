@@ -36,11 +36,14 @@ static void main_list(void) {
             printf("      %-8s [%ld] %s (%ld .. %ld)\n", p->name, p->def, p->help, p->min, p->max);
     }
     printf("\nevery workload:\n");
-    printf("      %-8s [%d; central 64, growth 16, large and scratch 1] time every Nth allocator "
-           "call (0 = no "
-           "latency "
-           "sampling)\n",
-           "sample", SL_BENCH_DEFAULT_SAMPLE);
+    char defaults[256];
+    size_t len = 0;
+    for (const sl_bench_workload_t *const *w = sl_bench_workloads(); *w; w++)
+        if ((*w)->sample_default && len < sizeof defaults)
+            len += (size_t)snprintf(defaults + len, sizeof defaults - len, "%s%s %ld",
+                                    len ? ", " : "; ", (*w)->name, (*w)->sample_default);
+    printf("      %-8s [%d%s] time every Nth allocator call (0 = no latency sampling)\n", "sample",
+           SL_BENCH_DEFAULT_SAMPLE, len ? defaults : "");
     printf("      %-8s [seconds*10+30] seconds before a cell is killed and recorded as "
            "timeout\n",
            "timeout");

@@ -366,15 +366,91 @@ static void opts_default_out(sl_bench_opts_t *o) {
     snprintf(o->out, sizeof o->out, "results/%s/run.csv", stamp);
 }
 
-int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
-    const char *alloc = "spanlab:all,peers", *wl = NULL, *threads = NULL;
-    memset(o, 0, sizeof *o);
-    o->seconds = 1.0;
-    o->repeat = 3;
-    o->target_ci = 0.05;
-    long max_repeat = 0, min_repeat = 0; /* 0 = not given */
-    o->sample_every = -1;
-    o->result_fd = -1;
+/* What the command line named, resolved once it is all read. */
+struct opts_named {
+    const char *alloc, *wl, *threads; /* NULL: the default */
+    long max_repeat, min_repeat;      /* 0: not given */
+};
+
+/* The field an option without a value sets, or NULL if name is none. */
+static int *opts_flag(sl_bench_opts_t *o, const char *name) {
+    if (strcmp(name, "--list") == 0)
+        return &o->list;
+    if (strcmp(name, "--pin") == 0)
+        return &o->pin;
+    if (strcmp(name, "--quiet") == 0)
+        return &o->quiet;
+    if (strcmp(name, "--keep-going") == 0)
+        return &o->keep_going;
+    if (strcmp(name, "--cell") == 0)
+        return &o->cell;
+    return NULL;
+}
+
+static int opts_takes_value(const char *name) {
+    static const char *const with_value[] = {
+        "--alloc", "--workload",   "--threads",    "--seconds", "--repeat", "--target-ci",
+        "--out",   "--max-repeat", "--min-repeat", "--param",   "--rep",    "--result-fd"};
+    for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+        if (strcmp(name, with_value[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* One option with its value: 0, or 2 after the message. */
+static int opts_value(sl_bench_opts_t *o, struct opts_named *named, const char *name,
+                      const char *val) {
+    long n;
+    char *end;
+    if (strcmp(name, "--alloc") == 0) {
+        named->alloc = val;
+    } else if (strcmp(name, "--workload") == 0) {
+        named->wl = val;
+    } else if (strcmp(name, "--threads") == 0) {
+        named->threads = val;
+    } else if (strcmp(name, "--seconds") == 0) {
+        errno = 0;
+        o->seconds = strtod(val, &end);
+        if (end == val || *end || errno || !(o->seconds > 0.0) || o->seconds > 86400.0)
+            return opts_fail("--seconds must be a number > 0 (and <= 86400), got '%s'", val);
+    } else if (strcmp(name, "--repeat") == 0) {
+        o->repeat_auto = strcmp(val, "auto") == 0;
+        if (!o->repeat_auto && (opts_long(val, &n) || n < 1 || n > 10000))
+            return opts_fail("--repeat must be 1 .. 10000 or auto, got '%s'", val);
+        if (!o->repeat_auto)
+            o->repeat = (unsigned)n;
+    } else if (strcmp(name, "--max-repeat") == 0 || strcmp(name, "--min-repeat") == 0) {
+        if (opts_long(val, &n) || n < 2 || n > 10000)
+            return opts_fail("%s must be 2 .. 10000, got '%s'", name, val);
+        if (strcmp(name, "--max-repeat") == 0)
+            named->max_repeat = n;
+        else
+            named->min_repeat = n;
+    } else if (strcmp(name, "--target-ci") == 0) {
+        errno = 0;
+        o->target_ci = strtod(val, &end) / 100.0;
+        if (end == val || *end || errno || !(o->target_ci > 0.0) || o->target_ci > 10.0)
+            return opts_fail("--target-ci must be a percentage > 0 and <= 1000, got '%s'", val);
+    } else if (strcmp(name, "--out") == 0) {
+        if (!*val || strlen(val) >= sizeof o->out - 16)
+            return opts_fail("--out needs a file name");
+        snprintf(o->out, sizeof o->out, "%s", val);
+    } else if (strcmp(name, "--param") == 0) {
+        return opts_setting(o, val);
+    } else if (strcmp(name, "--rep") == 0) {
+        if (opts_long(val, &n) || n < 0)
+            return opts_fail("bad --rep");
+        o->rep = (unsigned)n;
+    } else if (strcmp(name, "--result-fd") == 0) {
+        if (opts_long(val, &n) || n < 0 || n > 1024)
+            return opts_fail("bad --result-fd");
+        o->result_fd = (int)n;
+    }
+    return 0;
+}
+
+/* Reads argv into o and named: 0, or 2 after the message. */
+static int opts_read(sl_bench_opts_t *o, struct opts_named *named, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *val = NULL;
         char name[64];
@@ -387,106 +463,59 @@ int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
         } else {
             snprintf(name, sizeof name, "%s", arg);
         }
-        int flag = 1;
-        if (strcmp(name, "--list") == 0)
-            o->list = 1;
-        else if (strcmp(name, "--pin") == 0)
-            o->pin = 1;
-        else if (strcmp(name, "--quiet") == 0)
-            o->quiet = 1;
-        else if (strcmp(name, "--keep-going") == 0)
-            o->keep_going = 1;
-        else if (strcmp(name, "--cell") == 0)
-            o->cell = 1;
-        else
-            flag = 0;
+        int *flag = opts_flag(o, name);
         if (flag) {
             if (val)
                 return opts_fail("%s takes no value", name);
+            *flag = 1;
             continue;
         }
-        static const char *const with_value[] = {
-            "--alloc", "--workload",   "--threads",    "--seconds", "--repeat", "--target-ci",
-            "--out",   "--max-repeat", "--min-repeat", "--param",   "--rep",    "--result-fd"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-            known |= strcmp(name, with_value[k]) == 0;
-        if (!known)
+        if (!opts_takes_value(name))
             return opts_fail("unknown option '%s'", arg);
         if (!val) {
             if (i + 1 >= argc)
                 return opts_fail("%s needs a value", name);
             val = argv[++i];
         }
-        long n;
-        char *end;
-        if (strcmp(name, "--alloc") == 0) {
-            alloc = val;
-        } else if (strcmp(name, "--workload") == 0) {
-            wl = val;
-        } else if (strcmp(name, "--threads") == 0) {
-            threads = val;
-        } else if (strcmp(name, "--seconds") == 0) {
-            errno = 0;
-            o->seconds = strtod(val, &end);
-            if (end == val || *end || errno || !(o->seconds > 0.0) || o->seconds > 86400.0)
-                return opts_fail("--seconds must be a number > 0 (and <= 86400), got '%s'", val);
-        } else if (strcmp(name, "--repeat") == 0) {
-            o->repeat_auto = strcmp(val, "auto") == 0;
-            if (!o->repeat_auto && (opts_long(val, &n) || n < 1 || n > 10000))
-                return opts_fail("--repeat must be 1 .. 10000 or auto, got '%s'", val);
-            if (!o->repeat_auto)
-                o->repeat = (unsigned)n;
-        } else if (strcmp(name, "--max-repeat") == 0 || strcmp(name, "--min-repeat") == 0) {
-            if (opts_long(val, &n) || n < 2 || n > 10000)
-                return opts_fail("%s must be 2 .. 10000, got '%s'", name, val);
-            if (strcmp(name, "--max-repeat") == 0)
-                max_repeat = n;
-            else
-                min_repeat = n;
-        } else if (strcmp(name, "--target-ci") == 0) {
-            errno = 0;
-            o->target_ci = strtod(val, &end) / 100.0;
-            if (end == val || *end || errno || !(o->target_ci > 0.0) || o->target_ci > 10.0)
-                return opts_fail("--target-ci must be a percentage > 0 and <= 1000, got '%s'", val);
-        } else if (strcmp(name, "--out") == 0) {
-            if (!*val || strlen(val) >= sizeof o->out - 16)
-                return opts_fail("--out needs a file name");
-            snprintf(o->out, sizeof o->out, "%s", val);
-        } else if (strcmp(name, "--param") == 0) {
-            if (opts_setting(o, val))
-                return 2;
-        } else if (strcmp(name, "--rep") == 0) {
-            if (opts_long(val, &n) || n < 0)
-                return opts_fail("bad --rep");
-            o->rep = (unsigned)n;
-        } else if (strcmp(name, "--result-fd") == 0) {
-            if (opts_long(val, &n) || n < 0 || n > 1024)
-                return opts_fail("bad --result-fd");
-            o->result_fd = (int)n;
-        } else {
-            return opts_fail("unknown option '%s'", arg);
-        }
+        if (opts_value(o, named, name, val))
+            return 2;
     }
-    if (o->list)
-        return 0;
+    return 0;
+}
+
+/* --repeat auto's bounds: 0, or 2 after the message. */
+static int opts_repeat(sl_bench_opts_t *o, const struct opts_named *named) {
     if (o->repeat_auto) {
         /* Six values are the fewest whose range is a 95 % interval for the median. */
-        o->min_repeat = min_repeat ? (unsigned)min_repeat : 6;
-        o->repeat = max_repeat ? (unsigned)max_repeat : 20;
+        o->min_repeat = named->min_repeat ? (unsigned)named->min_repeat : 6;
+        o->repeat = named->max_repeat ? (unsigned)named->max_repeat : 20;
         if (o->min_repeat > o->repeat)
             return opts_fail("--min-repeat %u is above --max-repeat %u", o->min_repeat, o->repeat);
-    } else if (max_repeat || min_repeat) {
+    } else if (named->max_repeat || named->min_repeat) {
         return opts_fail("--max-repeat and --min-repeat go with --repeat auto");
     }
-    if (opts_allocs(o, alloc))
+    return 0;
+}
+
+int sl_bench_opts_parse(sl_bench_opts_t *o, int argc, char **argv) {
+    struct opts_named named = {.alloc = "spanlab:all,peers"};
+    memset(o, 0, sizeof *o);
+    o->seconds = 1.0;
+    o->repeat = 3;
+    o->target_ci = 0.05;
+    o->sample_every = -1;
+    o->result_fd = -1;
+    if (opts_read(o, &named, argc, argv))
         return 2;
-    if (opts_workloads(o, wl ? wl
-                             : "threadtest,larson,prodcons,scratch,gomix,large,growth,"
-                               "central"))
+    if (o->list)
+        return 0;
+    if (opts_repeat(o, &named) || opts_allocs(o, named.alloc))
         return 2;
-    if (threads) {
-        if (opts_threads(o, threads))
+    /* By default every workload of the registry (workloads.c). */
+    if (opts_workloads(o, named.wl ? named.wl : "all"))
+        return 2;
+    if (named.threads) {
+        if (opts_threads(o, named.threads))
             return 2;
     } else {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -114,57 +114,63 @@ static void sweep_status_from_wait(struct sweep_result *r, const sl_bench_alloc_
     }
 }
 
-/* Runs one cell; fills r. */
-static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_bench_alloc_t *a,
-                       const sl_bench_workload_t *wl, unsigned threads, unsigned rep,
-                       struct sweep_result *r) {
+/* A cell's time limit: --param timeout=S, or ten times the cell's length plus 30 s. */
+static long sweep_limit_s(const sl_bench_opts_t *o) {
+    return o->timeout_s ? o->timeout_s : (long)(o->seconds * 10) + 30;
+}
+
+/* The child's command line and the strings it points into. */
+struct sweep_argv {
     char *argv[SWEEP_MAX_ARGS];
-    char sthreads[16], sseconds[32], srep[16], ssample[48], settings[SL_BENCH_MAX_SETTINGS][128];
-    char spec[sizeof a->name + sizeof a->path];
-    int argc = 0, fds[2];
-    memset(r, 0, sizeof *r);
-    if (a->error[0]) { /* found at parse time: no child could run it */
-        char why[sizeof a->error + 8];
-        snprintf(why, sizeof why, "error:%s", a->error);
-        sweep_set(r, "status", why);
-        return;
-    }
+    char spec[sizeof((sl_bench_alloc_t *)0)->name + sizeof((sl_bench_alloc_t *)0)->path];
+    char threads[16], seconds[32], rep[16], sample[48], settings[SL_BENCH_MAX_SETTINGS][128];
+};
+
+/* `SELF --cell --alloc SPEC --workload W --threads T ...`: the cell, its sampling interval,
+ * and every --param setting that applies to the workload. */
+static void sweep_child_argv(const sl_bench_opts_t *o, const char *self, const sl_bench_alloc_t *a,
+                             const sl_bench_workload_t *wl, unsigned threads, unsigned rep,
+                             struct sweep_argv *c) {
+    int argc = 0;
     if (a->kind == SL_BENCH_ALLOC_PRELOAD)
-        snprintf(spec, sizeof spec, "preload:%s=%s", a->allocator, a->path);
+        snprintf(c->spec, sizeof c->spec, "preload:%s=%s", a->allocator, a->path);
     else
-        snprintf(spec, sizeof spec, "%s", a->name);
-    snprintf(sthreads, sizeof sthreads, "%u", threads);
-    snprintf(sseconds, sizeof sseconds, "%.9g", o->seconds);
-    snprintf(srep, sizeof srep, "%u", rep);
-    snprintf(ssample, sizeof ssample, "sample=%ld", sl_bench_opts_sample(o, wl));
-    char *fixed[] = {(char *)self,  "--cell", "--alloc",   spec,     "--workload", (char *)wl->name,
-                     "--threads",   sthreads, "--seconds", sseconds, "--rep",      srep,
-                     "--result-fd", "3",      "--param",   ssample};
+        snprintf(c->spec, sizeof c->spec, "%s", a->name);
+    snprintf(c->threads, sizeof c->threads, "%u", threads);
+    snprintf(c->seconds, sizeof c->seconds, "%.9g", o->seconds);
+    snprintf(c->rep, sizeof c->rep, "%u", rep);
+    snprintf(c->sample, sizeof c->sample, "sample=%ld", sl_bench_opts_sample(o, wl));
+    char *fixed[] = {(char *)self,     "--cell",    "--alloc",     c->spec,     "--workload",
+                     (char *)wl->name, "--threads", c->threads,    "--seconds", c->seconds,
+                     "--rep",          c->rep,      "--result-fd", "3",         "--param",
+                     c->sample};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        argv[argc++] = fixed[i];
+        c->argv[argc++] = fixed[i];
     if (o->pin)
-        argv[argc++] = "--pin";
+        c->argv[argc++] = "--pin";
     for (unsigned i = 0; i < o->nsettings; i++) {
         const sl_bench_setting_t *s = &o->settings[i];
         if ((s->workload[0] && strcmp(s->workload, wl->name) != 0) ||
             sl_bench_workload_param_index(wl, s->key) < 0)
             continue;
-        snprintf(settings[i], sizeof settings[i], "%s.%s=%ld", wl->name, s->key, s->value);
-        argv[argc++] = "--param";
-        argv[argc++] = settings[i];
+        snprintf(c->settings[i], sizeof c->settings[i], "%s.%s=%ld", wl->name, s->key, s->value);
+        c->argv[argc++] = "--param";
+        c->argv[argc++] = c->settings[i];
     }
-    argv[argc] = NULL;
+    c->argv[argc] = NULL;
+}
 
-    if (pipe(fds) != 0) {
-        sweep_set(r, "status", "error:pipe failed");
-        return;
-    }
-    double load_start = -1.0, load_end = -1.0;
-    getloadavg(&load_start, 1);
-    char **env = sweep_env(a->lib);
+/* Starts the child with its report pipe on fd 3 and lib preloaded; 0 and *pid, *fd (the
+ * read end), or the status to record. */
+static const char *sweep_spawn(const char *self, char **argv, const char *lib, pid_t *pid,
+                               int *fd) {
+    int fds[2];
+    if (pipe(fds) != 0)
+        return "error:pipe failed";
+    char **env = sweep_env(lib);
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
+    *pid = fork();
+    if (*pid == 0) {
         close(fds[0]);
         if (fds[1] != 3) {
             dup2(fds[1], 3);
@@ -177,31 +183,36 @@ static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_benc
     }
     free(env);
     close(fds[1]);
-    if (pid < 0) {
+    if (*pid < 0) {
         close(fds[0]);
-        sweep_set(r, "status", "error:fork failed");
-        return;
+        return "error:fork failed";
     }
+    *fd = fds[0];
+    return NULL;
+}
 
-    long limit_s = o->timeout_s ? o->timeout_s : (long)(o->seconds * 10) + 30;
+/* Reads the child's report from fd into buf (NUL-terminated) until the child exits; kills
+ * it when it runs past limit_s or the sweep is interrupted. Closes fd. Returns whether it
+ * was killed for its time. */
+static int sweep_collect(pid_t pid, int fd, long limit_s, char *buf, size_t size, int *wstatus) {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    char buf[16384];
     size_t len = 0;
-    int wstatus = 0, reaped = 0, timed_out = 0, open_fd = 1;
-    while (!reaped) {
+    int open_fd = 1, timed_out = 0;
+    *wstatus = 0;
+    for (;;) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec >= limit_s || sweep_interrupted) {
             kill(pid, SIGKILL);
-            waitpid(pid, &wstatus, 0);
+            waitpid(pid, wstatus, 0);
             timed_out = !sweep_interrupted;
             break;
         }
         if (open_fd) {
-            struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
             if (poll(&pfd, 1, 50) > 0) {
-                ssize_t n = read(fds[0], buf + len, sizeof buf - 1 - len);
+                ssize_t n = read(fd, buf + len, size - 1 - len);
                 if (n > 0)
                     len += (size_t)n;
                 else if (n == 0 || errno != EINTR)
@@ -211,25 +222,27 @@ static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_benc
             struct timespec nap = {0, 5000000};
             nanosleep(&nap, NULL);
         }
-        pid_t w = waitpid(pid, &wstatus, WNOHANG);
-        if (w == pid)
-            reaped = 1;
+        if (waitpid(pid, wstatus, WNOHANG) == pid)
+            break;
     }
     /* Whatever is still in the pipe. */
     for (;;) {
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        if (len + 1 >= sizeof buf || poll(&pfd, 1, 0) <= 0)
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (len + 1 >= size || poll(&pfd, 1, 0) <= 0)
             break;
-        ssize_t n = read(fds[0], buf + len, sizeof buf - 1 - len);
+        ssize_t n = read(fd, buf + len, size - 1 - len);
         if (n <= 0)
             break;
         len += (size_t)n;
     }
-    close(fds[0]);
-    getloadavg(&load_end, 1);
+    close(fd);
     buf[len] = 0;
-    int ended = 0;
-    sweep_parse(r, buf, &ended);
+    return timed_out;
+}
+
+/* The cell's status from how it ended; a failed cell keeps only its status. */
+static void sweep_outcome(struct sweep_result *r, const sl_bench_alloc_t *a, int timed_out,
+                          int wstatus, int ended) {
     if (sweep_interrupted)
         sweep_set(r, "status", "interrupted");
     else if (timed_out)
@@ -242,6 +255,36 @@ static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_benc
             if (strcmp(sl_bench_csv_columns[i], "status") != 0)
                 r->val[i][0] = 0;
     }
+}
+
+/* Runs one cell; fills r. */
+static void sweep_cell(const sl_bench_opts_t *o, const char *self, const sl_bench_alloc_t *a,
+                       const sl_bench_workload_t *wl, unsigned threads, unsigned rep,
+                       struct sweep_result *r) {
+    static struct sweep_argv args;
+    memset(r, 0, sizeof *r);
+    if (a->error[0]) { /* found at parse time: no child could run it */
+        char why[sizeof a->error + 8];
+        snprintf(why, sizeof why, "error:%s", a->error);
+        sweep_set(r, "status", why);
+        return;
+    }
+    sweep_child_argv(o, self, a, wl, threads, rep, &args);
+    double load_start = -1.0, load_end = -1.0;
+    getloadavg(&load_start, 1);
+    pid_t pid;
+    int fd;
+    const char *failed = sweep_spawn(self, args.argv, a->lib, &pid, &fd);
+    if (failed) {
+        sweep_set(r, "status", failed);
+        return;
+    }
+    char buf[16384];
+    int wstatus, ended = 0;
+    int timed_out = sweep_collect(pid, fd, sweep_limit_s(o), buf, sizeof buf, &wstatus);
+    getloadavg(&load_end, 1);
+    sweep_parse(r, buf, &ended);
+    sweep_outcome(r, a, timed_out, wstatus, ended);
     /* The machine's state is context, kept for failed cells too: it may explain them. */
     char load[32];
     snprintf(load, sizeof load, "%.2f", load_start);
@@ -349,7 +392,7 @@ static void sweep_metadata(sl_bench_csv_t *c, const sl_bench_opts_t *o, int argc
     sl_bench_csv_meta(c, "interval",
                       "95 % confidence interval of the median throughput, distribution-free "
                       "(order statistics); needs 6 repetitions");
-    snprintf(buf, sizeof buf, "%ld", o->timeout_s ? o->timeout_s : (long)(o->seconds * 10) + 30);
+    snprintf(buf, sizeof buf, "%ld", sweep_limit_s(o));
     sl_bench_csv_meta(c, "timeout_s", buf);
     len = 0;
     buf[0] = 0;
@@ -450,19 +493,27 @@ static int sweep_series_update(const sl_bench_opts_t *o, struct sweep_series *s,
     return s->stopped = why != NULL;
 }
 
-int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        fprintf(stderr, "slbench: cannot find my own executable: %s\n", strerror(errno));
-        return 1;
-    }
-    self[n] = 0;
+/* The sweep's running state. */
+struct sweep_run {
+    const sl_bench_opts_t *o;
+    char self[4096]; /* this executable, which every cell re-executes */
+    sl_bench_csv_t csv;
+    struct sweep_series *series; /* one per allocator, for the current group */
+    double *slots;               /* their throughputs: o->repeat per allocator */
+    unsigned total, done, failed;
+};
 
+/* Whether allocator a runs workload wl (some workloads are spanlab's only). */
+static int sweep_runs(const sl_bench_alloc_t *a, const sl_bench_workload_t *wl) {
+    return !wl->spanlab_only || strcmp(a->allocator, "spanlab") == 0;
+}
+
+/* The most cells the sweep can run; says on stderr what will not run, and why. */
+static unsigned sweep_plan(const sl_bench_opts_t *o) {
     unsigned total = 0;
     for (unsigned w = 0; w < o->nwls; w++)
         for (unsigned a = 0; a < o->nallocs; a++)
-            if (!o->wls[w]->spanlab_only || strcmp(o->allocs[a].allocator, "spanlab") == 0)
+            if (sweep_runs(&o->allocs[a], o->wls[w]))
                 total += o->nthreads * o->repeat;
     for (unsigned i = 0; i < o->nnotes; i++)
         fprintf(stderr, "%s\n", o->notes[i]);
@@ -471,101 +522,127 @@ int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
             fprintf(stderr, "slbench: %s cannot run, its cells are recorded as failed: %s\n",
                     o->allocs[a].name, o->allocs[a].error);
     for (unsigned w = 0; w < o->nwls; w++)
-        if (o->wls[w]->spanlab_only)
-            for (unsigned a = 0; a < o->nallocs; a++)
-                if (strcmp(o->allocs[a].allocator, "spanlab") != 0 && !o->quiet)
-                    fprintf(stderr, "slbench: %s runs on spanlab only; not on %s\n",
-                            o->wls[w]->name, o->allocs[a].name);
-    if (!total) {
-        fprintf(stderr, "slbench: nothing to run\n");
-        return 1;
-    }
+        for (unsigned a = 0; a < o->nallocs; a++)
+            if (!sweep_runs(&o->allocs[a], o->wls[w]) && !o->quiet)
+                fprintf(stderr, "slbench: %s runs on spanlab only; not on %s\n", o->wls[w]->name,
+                        o->allocs[a].name);
+    return total;
+}
 
-    struct sweep_series *series = calloc(o->nallocs, sizeof *series);
-    double *slots = calloc((size_t)o->nallocs * o->repeat, sizeof *slots);
-    if (!series || !slots) {
-        fprintf(stderr, "slbench: out of memory\n");
-        return 1;
-    }
-    sl_bench_csv_t csv;
-    int rc = sl_bench_csv_open(&csv, o->out);
-    if (rc) {
-        fprintf(stderr, "slbench: cannot write %s: %s\n", o->out, strerror(-rc));
-        free(series);
-        free(slots);
-        return 1;
-    }
-    struct sigaction sa = {.sa_handler = sweep_on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sweep_metadata(&csv, o, argc, argv);
-    sl_bench_csv_header(&csv);
-
+/* One cell of allocator a in the group (wl, threads): runs it, writes its row, reports
+ * progress. Returns whether a repeats again. */
+static int sweep_group_cell(struct sweep_run *run, unsigned a, const sl_bench_workload_t *wl,
+                            const char *params, unsigned threads, unsigned rep) {
     static struct sweep_result r;
+    const sl_bench_opts_t *o = run->o;
+    const sl_bench_alloc_t *al = &o->allocs[a];
     const char *row[SL_BENCH_CSV_MAX_COLUMNS];
-    unsigned done = 0, failed = 0;
-    for (unsigned w = 0; w < o->nwls && !sweep_interrupted; w++) {
-        const sl_bench_workload_t *wl = o->wls[w];
-        char params[512];
-        sweep_params(o, wl, params, sizeof params);
-        for (unsigned t = 0; t < o->nthreads && !sweep_interrupted; t++) {
-            for (unsigned a = 0; a < o->nallocs; a++)
-                series[a] = (struct sweep_series){.mops = slots + (size_t)a * o->repeat};
-            /* Rounds: one cell of every allocator still repeating, until none is. */
-            int active = 1;
-            for (unsigned rep = 0; active && !sweep_interrupted; rep++) {
-                active = 0;
-                for (unsigned a = 0; a < o->nallocs && !sweep_interrupted; a++) {
-                    const sl_bench_alloc_t *al = &o->allocs[a];
-                    if (series[a].stopped ||
-                        (wl->spanlab_only && strcmp(al->allocator, "spanlab") != 0))
-                        continue;
-                    sweep_cell(o, self, al, wl, o->threads[t], rep, &r);
-                    char sthreads[16], srep[16];
-                    snprintf(sthreads, sizeof sthreads, "%u", o->threads[t]);
-                    snprintf(srep, sizeof srep, "%u", rep);
-                    sweep_set(&r, "allocator", al->allocator);
-                    sweep_set(&r, "variant", al->variant);
-                    sweep_set(&r, "policy", al->policy);
-                    sweep_set(&r, "workload", wl->name);
-                    sweep_set(&r, "threads", sthreads);
-                    sweep_set(&r, "rep", srep);
-                    sweep_set(&r, "params", params);
-                    if (sweep_interrupted)
-                        break; /* never record the cell we killed */
-                    active |= !sweep_series_update(o, &series[a], &r);
-                    for (int i = 0; sl_bench_csv_columns[i]; i++)
-                        row[i] = r.val[i];
-                    sl_bench_csv_row(&csv, row);
-                    done++;
-                    failed += strcmp(sweep_get(&r, "status"), "ok") != 0;
-                    sweep_progress(o, done, total, al, wl, o->threads[t], rep, &r);
-                }
-            }
-        }
+    char sthreads[16], srep[16];
+    sweep_cell(o, run->self, al, wl, threads, rep, &r);
+    snprintf(sthreads, sizeof sthreads, "%u", threads);
+    snprintf(srep, sizeof srep, "%u", rep);
+    sweep_set(&r, "allocator", al->allocator);
+    sweep_set(&r, "variant", al->variant);
+    sweep_set(&r, "policy", al->policy);
+    sweep_set(&r, "workload", wl->name);
+    sweep_set(&r, "threads", sthreads);
+    sweep_set(&r, "rep", srep);
+    sweep_set(&r, "params", params);
+    if (sweep_interrupted)
+        return 0; /* never record the cell we killed */
+    int again = !sweep_series_update(o, &run->series[a], &r);
+    for (int i = 0; sl_bench_csv_columns[i]; i++)
+        row[i] = r.val[i];
+    sl_bench_csv_row(&run->csv, row);
+    run->done++;
+    run->failed += strcmp(sweep_get(&r, "status"), "ok") != 0;
+    sweep_progress(o, run->done, run->total, al, wl, threads, rep, &r);
+    return again;
+}
+
+/* One (workload, threads) group: rounds of one cell of every allocator still repeating,
+ * until none is. */
+static void sweep_group(struct sweep_run *run, const sl_bench_workload_t *wl, const char *params,
+                        unsigned threads) {
+    const sl_bench_opts_t *o = run->o;
+    for (unsigned a = 0; a < o->nallocs; a++)
+        run->series[a] = (struct sweep_series){.mops = run->slots + (size_t)a * o->repeat};
+    int active = 1;
+    for (unsigned rep = 0; active && !sweep_interrupted; rep++) {
+        active = 0;
+        for (unsigned a = 0; a < o->nallocs && !sweep_interrupted; a++)
+            if (!run->series[a].stopped && sweep_runs(&o->allocs[a], wl))
+                active |= sweep_group_cell(run, a, wl, params, threads, rep);
     }
-    free(series);
-    free(slots);
+}
+
+/* Closes the CSV and says how the sweep went; the exit code. */
+static int sweep_finish(struct sweep_run *run) {
+    const sl_bench_opts_t *o = run->o;
     if (sweep_interrupted) {
-        fclose(csv.f);
-        fprintf(stderr, "slbench: interrupted; the %u complete rows are in %s\n", done,
-                csv.partial);
+        fclose(run->csv.f);
+        fprintf(stderr, "slbench: interrupted; the %u complete rows are in %s\n", run->done,
+                run->csv.partial);
         return 130;
     }
     char summary[128];
-    snprintf(summary, sizeof summary, "%u cells, %u failed", done, failed);
-    rc = sl_bench_csv_close(&csv, summary);
+    snprintf(summary, sizeof summary, "%u cells, %u failed", run->done, run->failed);
+    int rc = sl_bench_csv_close(&run->csv, summary);
     if (rc) {
         fprintf(stderr, "slbench: cannot finish %s: %s\n", o->out, strerror(-rc));
         return 1;
     }
     if (!o->quiet)
         fprintf(stderr, "slbench: wrote %s (%s)\n", o->out, summary);
-    if (failed && !o->keep_going) {
+    if (run->failed && !o->keep_going) {
         fprintf(stderr,
                 "slbench: %u of %u cells failed (their rows say why; --keep-going exits 0)\n",
-                failed, done);
+                run->failed, run->done);
         return 3;
     }
     return 0;
+}
+
+int sl_bench_sweep(const sl_bench_opts_t *o, int argc, char **argv) {
+    static struct sweep_run run;
+    run = (struct sweep_run){.o = o};
+    ssize_t n = readlink("/proc/self/exe", run.self, sizeof run.self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "slbench: cannot find my own executable: %s\n", strerror(errno));
+        return 1;
+    }
+    run.self[n] = 0;
+    run.total = sweep_plan(o);
+    if (!run.total) {
+        fprintf(stderr, "slbench: nothing to run\n");
+        return 1;
+    }
+    run.series = calloc(o->nallocs, sizeof *run.series);
+    run.slots = calloc((size_t)o->nallocs * o->repeat, sizeof *run.slots);
+    if (!run.series || !run.slots) {
+        fprintf(stderr, "slbench: out of memory\n");
+        return 1;
+    }
+    int rc = sl_bench_csv_open(&run.csv, o->out);
+    if (rc) {
+        fprintf(stderr, "slbench: cannot write %s: %s\n", o->out, strerror(-rc));
+        free(run.series);
+        free(run.slots);
+        return 1;
+    }
+    struct sigaction sa = {.sa_handler = sweep_on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sweep_metadata(&run.csv, o, argc, argv);
+    sl_bench_csv_header(&run.csv);
+
+    for (unsigned w = 0; w < o->nwls && !sweep_interrupted; w++) {
+        char params[512];
+        sweep_params(o, o->wls[w], params, sizeof params);
+        for (unsigned t = 0; t < o->nthreads && !sweep_interrupted; t++)
+            sweep_group(&run, o->wls[w], params, o->threads[t]);
+    }
+    free(run.series);
+    free(run.slots);
+    return sweep_finish(&run);
 }
