@@ -9,6 +9,7 @@
 
 #include "central.h"
 #include "counters.h"
+#include "env.h"
 #include "fatal.h"
 #include "malloc_internal.h"
 #include "mcache.h"
@@ -104,9 +105,14 @@ static bool mcache_ready; /* under init_lock: a failed initialisation is retried
 static int init_locked(const char *name) {
     char vname[64];
     const char *pname = NULL;
+    /* Every variable by its rule first, whichever module reads it. */
+    if (sl_env_check() < 0)
+        return -EINVAL;
+    const char *vsource = "", *psource = ""; /* where a bad name came from, for the message */
     if (!name) {
-        name = getenv("SPANLAB_CENTRAL");
-        if (!name || !*name)
+        name = sl_env_string(SL_ENV_CENTRAL);
+        vsource = psource = name ? "SPANLAB_CENTRAL: " : "";
+        if (!name)
             name = "mutex";
     }
     const char *slash = strchr(name, '/');
@@ -119,16 +125,18 @@ static int init_locked(const char *name) {
         name = vname;
         pname = slash + 1;
     }
-    if (!pname || !*pname)
-        pname = getenv("SPANLAB_POLICY");
-    if (!pname || !*pname)
+    if (!pname || !*pname) {
+        pname = sl_env_string(SL_ENV_POLICY);
+        psource = pname ? "SPANLAB_POLICY: " : "";
+    }
+    if (!pname)
         pname = SL_POLICY_DEFAULT;
     const sl_central_ops_t *ops = sl_variant_find(name);
     if (!ops) {
         char known[256] = "";
         for (const sl_central_ops_t *const *v = sl_variant_list(); *v; v++)
             append_name(known, sizeof known, (*v)->name);
-        sl_message("unknown mcentral variant '%s' (known: %s)", name, known);
+        sl_message("%sunknown mcentral variant '%s' (known: %s)", vsource, name, known);
         return -EINVAL;
     }
     const sl_policy_t *policy = sl_policy_find(pname);
@@ -136,24 +144,15 @@ static int init_locked(const char *name) {
         char known[256] = "";
         for (const sl_policy_t *const *p = sl_policy_list(); *p; p++)
             append_name(known, sizeof known, (*p)->name);
-        sl_message("unknown span-return policy '%s' (known: %s)", pname, known);
+        sl_message("%sunknown span-return policy '%s' (known: %s)", psource, pname, known);
         return -EINVAL;
     }
     if (sl_scavenger_configure() < 0 || sl_stall_configure_env() < 0)
         return -EINVAL;
     if (policy->configure && policy->configure() < 0)
         return -EINVAL;
-    const char *up = getenv("SPANLAB_UNPARK_PCT");
-    if (up && *up) {
-        char *end;
-        unsigned long pct = strtoul(up, &end, 10);
-        if (*end != '\0' || pct > 100) {
-            sl_message("SPANLAB_UNPARK_PCT='%s': want a percentage of a span's objects, 0..100",
-                       up);
-            return -EINVAL;
-        }
-        sl_span_unpark_pct = (unsigned)pct;
-    }
+    if (sl_env_unsigned(SL_ENV_UNPARK_PCT, &sl_span_unpark_pct) < 0)
+        return -EINVAL;
     if (!mcache_ready) {
         int r = sl_mcache_init();
         if (r < 0)

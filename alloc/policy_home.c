@@ -13,6 +13,7 @@
 
 #include "central.h"
 #include "counters.h"
+#include "env.h"
 #include "fatal.h"
 #include "policy.h"
 
@@ -27,16 +28,9 @@ static size_t span_bytes(const sl_span_t *s) {
 }
 
 static int home_configure(void) {
-    const char *v = getenv("SPANLAB_HOME_KIB");
-    if (!v || !*v)
-        return 0;
-    char *end;
-    unsigned long kib = strtoul(v, &end, 10);
-    if (*end != '\0' || kib > ((unsigned long)1 << 20)) {
-        sl_message("SPANLAB_HOME_KIB='%s': want KiB of home spans per class and thread, 0..%lu", v,
-                   (unsigned long)1 << 20);
+    unsigned kib = (unsigned)(home_cap >> 10);
+    if (sl_env_unsigned(SL_ENV_HOME_KIB, &kib) < 0)
         return -EINVAL;
-    }
     home_cap = (size_t)kib << 10;
     return 0;
 }

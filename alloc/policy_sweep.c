@@ -25,6 +25,7 @@
 
 #include "central.h"
 #include "counters.h"
+#include "env.h"
 #include "fatal.h"
 #include "mheap.h"
 #include "policy.h"
@@ -32,9 +33,8 @@
 #include "tiny.h"
 
 #define GOGC_DEFAULT 100
-#define GOGC_MAX     100000
 #define HEAP_MINIMUM ((size_t)4 << 20) /* Go's defaultHeapMinimum, scaled by GOGC */
-#define GOGC_OFF     0u                /* $SPANLAB_GOGC=off: only sl_scavenge starts cycles */
+#define GOGC_OFF     0u /* $SPANLAB_GOGC=off (env.c's word for 0): only sl_scavenge starts cycles */
 
 static unsigned gogc = GOGC_DEFAULT; /* set once by configure */
 static bool sweeper_enabled = true;  /* set once by configure */
@@ -83,34 +83,11 @@ static void set_trigger(void) {
     sl_store_relaxed(&xtrigger, sl_central_heap_alloc() + grow);
 }
 
-static int parse_env(const char *name, const char *want, unsigned long lo, unsigned long hi,
-                     const char *word, unsigned long word_value, unsigned long *out) {
-    const char *v = getenv(name);
-    if (!v || !*v)
-        return 0;
-    if (word && strcmp(v, word) == 0) {
-        *out = word_value;
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    unsigned long x = strtoul(v, &end, 10);
-    if (*end != '\0' || errno || v[0] == '-' || x < lo || x > hi) {
-        sl_message("%s='%s': want %s", name, v, want);
-        return -EINVAL;
-    }
-    *out = x;
-    return 0;
-}
-
 static int sweep_configure(void) {
-    unsigned long g = GOGC_DEFAULT, sw = 1;
-    if (parse_env("SPANLAB_GOGC",
-                  "the heap growth in percent that starts a sweep cycle, 1..100000, or off", 1,
-                  GOGC_MAX, "off", GOGC_OFF, &g) < 0 ||
-        parse_env("SPANLAB_SWEEPER", "0 (no background sweeper) or 1", 0, 1, NULL, 0, &sw) < 0)
+    unsigned g = GOGC_DEFAULT, sw = 1;
+    if (sl_env_unsigned(SL_ENV_GOGC, &g) < 0 || sl_env_unsigned(SL_ENV_SWEEPER, &sw) < 0)
         return -EINVAL;
-    gogc = (unsigned)g;
+    gogc = g;
     sweeper_enabled = sw == 1;
     set_trigger(); /* the heap is empty: Go's minimum heap */
     return 0;

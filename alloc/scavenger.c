@@ -43,12 +43,10 @@
 #include <time.h>
 
 #include "central.h"
+#include "env.h"
 #include "fatal.h"
 #include "mheap.h"
 #include "scavenger.h"
-
-#define MAX_MS       3600000UL /* an hour */
-#define MAX_RATE_MIB 1048576UL /* 1 TiB/s: no bound in practice */
 
 static _Atomic int started; /* 0 = not yet, 1 = running or disabled */
 /* Held by the background thread for each pass (while spans are in its hands), by
@@ -60,28 +58,10 @@ static unsigned period_ms = 100;
 static unsigned decay_ms = 1000;
 static unsigned rate_mib = 256;
 
-/* $name as an unsigned in [lo, hi]; unset or empty keeps *out. -EINVAL with a message. */
-static int env_unsigned(const char *name, unsigned long lo, unsigned long hi, const char *unit,
-                        unsigned *out) {
-    const char *e = getenv(name);
-    if (!e || !*e)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(e, &end, 10);
-    if (*end != '\0' || errno || e[0] == '-' || v < lo || v > hi) {
-        sl_message("%s='%s': want %s, %lu..%lu", name, e, unit, lo, hi);
-        return -EINVAL;
-    }
-    *out = (unsigned)v;
-    return 0;
-}
-
 int sl_scavenger_configure(void) {
-    if (env_unsigned("SPANLAB_SCAVENGE_MS", 0, MAX_MS, "milliseconds (0: no background thread)",
-                     &period_ms) < 0 ||
-        env_unsigned("SPANLAB_DECAY_MS", 0, MAX_MS, "milliseconds", &decay_ms) < 0 ||
-        env_unsigned("SPANLAB_SCAVENGE_RATE", 1, MAX_RATE_MIB, "MiB per second", &rate_mib) < 0)
+    if (sl_env_unsigned(SL_ENV_SCAVENGE_MS, &period_ms) < 0 ||
+        sl_env_unsigned(SL_ENV_DECAY_MS, &decay_ms) < 0 ||
+        sl_env_unsigned(SL_ENV_SCAVENGE_RATE, &rate_mib) < 0)
         return -EINVAL;
     if (period_ms == 0)
         atomic_store_explicit(&started, 1, memory_order_relaxed);

@@ -3,10 +3,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "atomic.h"
+#include "env.h"
 #include "fatal.h"
 
 _Atomic uint32_t sl_stall_xppm;
@@ -64,40 +64,16 @@ int sl_stall_configure(uint32_t ppm, uint32_t us, sl_stall_mode_t mode) {
     return 0;
 }
 
-/* $name as an unsigned in [0, hi]; unset or empty keeps *out. -EINVAL with a message. */
-static int env_u32(const char *name, uint32_t hi, const char *unit, uint32_t *out) {
-    const char *e = getenv(name);
-    if (!e || !*e)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(e, &end, 10);
-    if (*end != '\0' || errno || e[0] == '-' || v > hi) {
-        sl_message("%s='%s': want %s, 0..%u", name, e, unit, hi);
-        return -EINVAL;
-    }
-    *out = (uint32_t)v;
-    return 0;
-}
+/* env.c's words for SPANLAB_STALL_MODE stand for these values. */
+_Static_assert(SL_STALL_SLEEP == 0 && SL_STALL_SPIN == 1, "SPANLAB_STALL_MODE's words");
 
 int sl_stall_configure_env(void) {
-    uint32_t ppm = sl_load_relaxed(&sl_stall_xppm), us = sl_load_relaxed(&stall_xus);
-    sl_stall_mode_t mode = (sl_stall_mode_t)sl_load_relaxed(&stall_xmode);
-    if (env_u32("SPANLAB_STALL_PPM", SL_STALL_MAX_PPM, "stalls per million passes", &ppm) < 0 ||
-        env_u32("SPANLAB_STALL_US", SL_STALL_MAX_US, "microseconds per stall", &us) < 0)
+    unsigned ppm = sl_load_relaxed(&sl_stall_xppm), us = sl_load_relaxed(&stall_xus),
+             mode = sl_load_relaxed(&stall_xmode);
+    if (sl_env_unsigned(SL_ENV_STALL_PPM, &ppm) < 0 || sl_env_unsigned(SL_ENV_STALL_US, &us) < 0 ||
+        sl_env_unsigned(SL_ENV_STALL_MODE, &mode) < 0)
         return -EINVAL;
-    const char *m = getenv("SPANLAB_STALL_MODE");
-    if (m && *m) {
-        if (strcmp(m, "sleep") == 0) {
-            mode = SL_STALL_SLEEP;
-        } else if (strcmp(m, "spin") == 0) {
-            mode = SL_STALL_SPIN;
-        } else {
-            sl_message("SPANLAB_STALL_MODE='%s': want sleep or spin", m);
-            return -EINVAL;
-        }
-    }
-    return sl_stall_configure(ppm, us, mode);
+    return sl_stall_configure(ppm, us, (sl_stall_mode_t)mode);
 }
 
 uint64_t sl_stall_count(void) {

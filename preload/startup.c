@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "central.h"
+#include "env.h"
 #include "fatal.h"
 #include "preload.h"
 #include "spanlab.h"
@@ -26,8 +26,10 @@ __attribute__((constructor(101))) static void preload_start(void) {
      * unknown $SPANLAB_CENTRAL has then printed the known variants and aborted. */
     if (sl_init(NULL) < 0)
         abort(); /* the core printed why */
-    const char *stats = getenv("SPANLAB_STATS");
-    preload_stats_on = stats != NULL && strcmp(stats, "1") == 0;
+    unsigned stats = 0;
+    if (sl_env_unsigned(SL_ENV_STATS, &stats) < 0)
+        abort(); /* sl_init checked it: not reached */
+    preload_stats_on = stats == 1;
     if (preload_stats_on) {
         int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
         if (fd >= 0)

@@ -16,6 +16,11 @@ sl_core_test(test_internals "")
 sl_core_test(test_badinput "")
 sl_core_test(test_rss stress)
 sl_core_test(test_scavenger unit)
+# The SPANLAB_* rule for every variable of alloc/env.c, no getenv elsewhere, and the README's
+# environment table.
+sl_core_test(test_env "")
+add_test(NAME env COMMAND test_env ${PROJECT_SOURCE_DIR})
+set_tests_properties(env PROPERTIES LABELS unit TIMEOUT 300)
 # Registered once per variant (stress_<variant>) by variants.cmake.
 sl_core_test(test_stress "")
 
