@@ -3,6 +3,7 @@
  *                                           ends with `return check_done("name");`
  *   REQUIRE(cond, fmt, ...)                 stop at the first failure: print it (or hand
  *                                           it to check_on_fail) and _exit(1)
+ *   FAIL(fmt, ...)                          the same, unconditionally
  * A failure reads `FAIL file:line: cond: message`. A test that runs checks in forked
  * children sets check_on_fail to record the line where its parent reads it. */
 #ifndef SL_TEST_CHECK_H
@@ -26,8 +27,8 @@ static inline void check_fail_line(const char *file, int line, const char *cond,
                                    const char *detail) {
     char msg[640];
     const char *base = strrchr(file, '/');
-    snprintf(msg, sizeof msg, "FAIL %s:%d: %s%s%s", base ? base + 1 : file, line, cond,
-             detail ? ": " : "", detail ? detail : "");
+    snprintf(msg, sizeof msg, "FAIL %s:%d: %s%s%s", base ? base + 1 : file, line, cond ? cond : "",
+             cond && detail ? ": " : "", detail ? detail : "");
     if (check_on_fail) {
         check_on_fail(msg);
     } else {
@@ -71,6 +72,12 @@ check_report(const char *file, int line, const char *cond, const char *fmt, ...)
             check_report(__FILE__, __LINE__, #cond, __VA_ARGS__);                                  \
             _exit(1);                                                                              \
         }                                                                                          \
+    } while (0)
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        check_report(__FILE__, __LINE__, NULL, __VA_ARGS__);                                       \
+        _exit(1);                                                                                  \
     } while (0)
 
 static inline int check_done(const char *name) {

@@ -18,7 +18,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "central.h"
+#include "check.h"
 #include "mcache.h"
 #include "mheap.h"
 #include "scavenger.h"
@@ -45,23 +45,10 @@ static bool sweep_mode;   /* the policy is sweep: full spans wait in sets, never
 /* Drains take every span a set holds: under sweep also full ones (SL_CACHE_ANY). */
 #define DRAIN_FLAGS (SL_CACHE_NOGROW | SL_CACHE_ANY)
 
-#define FAIL(...) conf_fail(__LINE__, __VA_ARGS__)
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            FAIL(__VA_ARGS__);                                                                     \
-    } while (0)
-
-__attribute__((format(printf, 2, 3), noreturn)) static void conf_fail(int line, const char *fmt,
-                                                                      ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "FAIL [%s] test_conformance.c:%d: %s\n", variant, line, buf);
+/* A failure names the variant/policy under test. */
+static void conf_on_fail(const char *line) {
+    fprintf(stderr, "[%s] %s\n", variant, line);
     fflush(stderr);
-    _exit(1);
 }
 
 static unsigned long env_ulong(const char *name, unsigned long dflt) {
@@ -91,12 +78,6 @@ static double env_double(const char *name, double dflt) {
     return x;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static uint64_t rng_next(uint64_t *x) { /* xorshift64* */
     *x ^= *x >> 12;
     *x ^= *x << 25;
@@ -113,9 +94,9 @@ static uintptr_t my_owner(void) {
 
 static void run_threads(unsigned n, void *(*fn)(void *), void *args, size_t argsize) {
     pthread_t *t = calloc(n, sizeof *t);
-    CHECK(t != NULL, "calloc");
+    REQUIRE(t != NULL, "calloc");
     for (unsigned i = 0; i < n; i++)
-        CHECK(pthread_create(&t[i], NULL, fn, (char *)args + i * argsize) == 0, "pthread_create");
+        REQUIRE(pthread_create(&t[i], NULL, fn, (char *)args + i * argsize) == 0, "pthread_create");
     for (unsigned i = 0; i < n; i++)
         pthread_join(t[i], NULL);
     free(t);
@@ -150,16 +131,16 @@ static void check_conservation(const char *when) {
         uint64_t rhs = c.spans_cached + c.spans_available + c.spans_parked;
         if (canary_build) /* it races on purpose; its counts may drift */
             continue;
-        CHECK(lhs == rhs,
-              "%s: class %u: grown %llu - returned %llu != cached %llu + available %llu + "
-              "parked %llu",
-              when, spc, (unsigned long long)c.spans_grown, (unsigned long long)c.spans_returned,
-              (unsigned long long)c.spans_cached, (unsigned long long)c.spans_available,
-              (unsigned long long)c.spans_parked);
+        REQUIRE(lhs == rhs,
+                "%s: class %u: grown %llu - returned %llu != cached %llu + available %llu + "
+                "parked %llu",
+                when, spc, (unsigned long long)c.spans_grown, (unsigned long long)c.spans_returned,
+                (unsigned long long)c.spans_cached, (unsigned long long)c.spans_available,
+                (unsigned long long)c.spans_parked);
         uint64_t derived = sl_central_available_derived(spc);
-        CHECK(derived == c.spans_available,
-              "%s: class %u: variant says %llu spans available, common counters say %llu", when,
-              spc, (unsigned long long)c.spans_available, (unsigned long long)derived);
+        REQUIRE(derived == c.spans_available,
+                "%s: class %u: variant says %llu spans available, common counters say %llu", when,
+                spc, (unsigned long long)c.spans_available, (unsigned long long)derived);
     }
     hold_background(false);
 }
@@ -192,12 +173,12 @@ static _Atomic uintptr_t *tag_slot(sl_span_t *s) {
 /* We just got s from sl_central_cache: nobody else may hold it. */
 static void tag_take(sl_span_t *s, unsigned spc) {
     uintptr_t me = my_owner(), none = 0;
-    CHECK(s->spanclass == spc, "span %p of class %u served for class %u", (void *)s, s->spanclass,
-          spc);
-    CHECK(sl_span_state(s) == SL_SPAN_CACHED, "span %p state %u after cache, want CACHED",
-          (void *)s, sl_span_state(s));
-    CHECK(atomic_load(&s->xowner) == me, "span %p xowner %#lx, want %#lx", (void *)s,
-          (unsigned long)atomic_load(&s->xowner), (unsigned long)me);
+    REQUIRE(s->spanclass == spc, "span %p of class %u served for class %u", (void *)s, s->spanclass,
+            spc);
+    REQUIRE(sl_span_state(s) == SL_SPAN_CACHED, "span %p state %u after cache, want CACHED",
+            (void *)s, sl_span_state(s));
+    REQUIRE(atomic_load(&s->xowner) == me, "span %p xowner %#lx, want %#lx", (void *)s,
+            (unsigned long)atomic_load(&s->xowner), (unsigned long)me);
     _Atomic uintptr_t *h = tag_slot(s);
     if (!atomic_compare_exchange_strong(h, &none, me))
         FAIL("span %p handed to %#lx while %#lx still holds it", (void *)s, (unsigned long)me,
@@ -244,10 +225,10 @@ static unsigned drain_count(unsigned spc, sl_span_t **out, unsigned max) {
         sl_span_t *s = sl_central_cache(spc, my_owner(), DRAIN_FLAGS);
         if (!s)
             break;
-        CHECK(n < max, "class %u: more than %u spans drained", spc, max);
+        REQUIRE(n < max, "class %u: more than %u spans drained", spc, max);
         tag_take(s, spc);
         for (unsigned i = 0; i < n; i++)
-            CHECK(out[i] != s, "class %u: span %p served twice while held", spc, (void *)s);
+            REQUIRE(out[i] != s, "class %u: span %p served twice while held", spc, (void *)s);
         out[n++] = s;
     }
     return n;
@@ -275,9 +256,9 @@ static void check_drain_matches(unsigned spc, const char *when) {
             break;
         usleep(5000);
     }
-    CHECK(canary_build || c.spans_available == 0,
-          "%s: class %u: %llu spans counted available after a drain", when, spc,
-          (unsigned long long)c.spans_available);
+    REQUIRE(canary_build || c.spans_available == 0,
+            "%s: class %u: %llu spans counted available after a drain", when, spc,
+            (unsigned long long)c.spans_available);
     give_back_all(v, n);
 }
 
@@ -292,10 +273,10 @@ static void phase_owner(void) {
 #endif
     const unsigned spc = 2 * 12; /* a class no other phase uses before this one */
     int pipefd[2];
-    CHECK(pipe(pipefd) == 0, "pipe");
+    REQUIRE(pipe(pipefd) == 0, "pipe");
     fflush(NULL);
     pid_t pid = fork();
-    CHECK(pid >= 0, "fork");
+    REQUIRE(pid >= 0, "fork");
     if (pid == 0) {
         dup2(pipefd[1], 2);
         close(pipefd[0]);
@@ -323,10 +304,10 @@ static void phase_owner(void) {
     buf[len] = 0;
     close(pipefd[0]);
     int st;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
-          "a span with a stale owner was served without abort (child status %#x): %s", st, buf);
-    CHECK(strstr(buf, "owned by two caches") != NULL, "abort without the owner message: %s", buf);
+    REQUIRE(waitpid(pid, &st, 0) == pid, "waitpid");
+    REQUIRE(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+            "a span with a stale owner was served without abort (child status %#x): %s", st, buf);
+    REQUIRE(strstr(buf, "owned by two caches") != NULL, "abort without the owner message: %s", buf);
 }
 
 /* --- Phase basic: every class once, single-threaded ------------------------------------- */
@@ -336,20 +317,21 @@ static void phase_basic(void) {
         if (spc == SL_TINY_SPAN_CLASS)
             continue;
         sl_span_t *a = sl_central_cache(spc, my_owner(), 0);
-        CHECK(a != NULL, "class %u: no span", spc);
+        REQUIRE(a != NULL, "class %u: no span", spc);
         tag_take(a, spc);
         sl_span_t *b = sl_central_cache(spc, my_owner(), 0);
-        CHECK(b != NULL && b != a, "class %u: second span %p (first %p)", spc, (void *)b,
-              (void *)a);
+        REQUIRE(b != NULL && b != a, "class %u: second span %p (first %p)", spc, (void *)b,
+                (void *)a);
         tag_take(b, spc);
-        CHECK(a->nelems > 0 && a->alloc_count < a->nelems, "class %u: span with no free slot", spc);
+        REQUIRE(a->nelems > 0 && a->alloc_count < a->nelems, "class %u: span with no free slot",
+                spc);
         span_mark_partial(a);
         tag_drop(a);
         sl_central_uncache(a, my_owner());
         /* TRANSIT: a variant may publish later (e.g. after a grace period). */
         uint32_t st = sl_span_state(a);
-        CHECK(st == SL_SPAN_AVAILABLE || st == SL_SPAN_TRANSIT || st == SL_SPAN_CACHED,
-              "class %u: partial span given back is in state %u", spc, st);
+        REQUIRE(st == SL_SPAN_AVAILABLE || st == SL_SPAN_TRANSIT || st == SL_SPAN_CACHED,
+                "class %u: partial span given back is in state %u", spc, st);
         tag_drop(b);
         sl_central_uncache(b, my_owner());
         sl_span_t *c = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
@@ -357,7 +339,7 @@ static void phase_basic(void) {
             usleep(1000); /* variants that defer reuse */
             c = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
         }
-        CHECK(c == a || c == b, "class %u: NOGROW served %p, not one of ours", spc, (void *)c);
+        REQUIRE(c == a || c == b, "class %u: NOGROW served %p, not one of ours", spc, (void *)c);
         tag_take(c, spc);
         span_mark_free(c);
         tag_drop(c);
@@ -393,8 +375,8 @@ static void check_scribble(sl_span_t *s) {
     if (s->alloc_bits[0] & 1)
         return;
     uintptr_t v = *(volatile uintptr_t *)s->base;
-    CHECK(v == my_owner(), "span %p: object 0 overwritten (%#lx) while we held it", (void *)s,
-          (unsigned long)v);
+    REQUIRE(v == my_owner(), "span %p: object 0 overwritten (%#lx) while we held it", (void *)s,
+            (unsigned long)v);
 }
 
 static void *central_worker(void *arg) {
@@ -410,7 +392,7 @@ static void *central_worker(void *arg) {
         if (nheld < HOLD_MAX && (nheld == 0 || (r & 1))) {
             unsigned spc = central_classes[(r >> 8) % NCENTRAL];
             sl_span_t *s = sl_central_cache(spc, my_owner(), 0);
-            CHECK(s != NULL, "class %u: cache failed: %s", spc, strerror(errno));
+            REQUIRE(s != NULL, "class %u: cache failed: %s", spc, strerror(errno));
             tag_take(s, spc);
             scribble(s);
             held[nheld++] = s;
@@ -475,7 +457,7 @@ static void *park_freer(void *arg) {
 
 static void park_round(unsigned spc, unsigned nfreers) {
     sl_span_t *s = sl_central_cache(spc, my_owner(), 0);
-    CHECK(s != NULL, "class %u: cache failed", spc);
+    REQUIRE(s != NULL, "class %u: cache failed", spc);
     tag_take(s, spc);
     span_mark_used(s, s->nelems); /* every slot allocated */
     struct sl_central_counters c0, c1, c2;
@@ -483,34 +465,34 @@ static void park_round(unsigned spc, unsigned nfreers) {
     tag_drop(s);
     sl_central_uncache(s, my_owner());
     sl_central_counters((int)spc, &c1);
-    CHECK(sl_span_state(s) == SL_SPAN_PARKED, "class %u: full span %p state %u, want PARKED", spc,
-          (void *)s, sl_span_state(s));
-    CHECK(c1.spans_parked == c0.spans_parked + 1, "class %u: spans_parked %llu -> %llu", spc,
-          (unsigned long long)c0.spans_parked, (unsigned long long)c1.spans_parked);
+    REQUIRE(sl_span_state(s) == SL_SPAN_PARKED, "class %u: full span %p state %u, want PARKED", spc,
+            (void *)s, sl_span_state(s));
+    REQUIRE(c1.spans_parked == c0.spans_parked + 1, "class %u: spans_parked %llu -> %llu", spc,
+            (unsigned long long)c0.spans_parked, (unsigned long long)c1.spans_parked);
     atomic_store(&park_span, s);
     pthread_barrier_wait(&park_bar); /* freers go */
     pthread_barrier_wait(&park_bar); /* freers done */
     sl_central_counters((int)spc, &c2);
     unsigned nfreed = nfreers < s->nelems ? nfreers : s->nelems;
-    CHECK(c2.put_available_calls == c1.put_available_calls + 1,
-          "class %u: %u remote frees into a parked span made it available %llu times", spc, nfreed,
-          (unsigned long long)(c2.put_available_calls - c1.put_available_calls));
-    CHECK(c2.spans_parked == c0.spans_parked, "class %u: still %llu parked", spc,
-          (unsigned long long)c2.spans_parked);
+    REQUIRE(c2.put_available_calls == c1.put_available_calls + 1,
+            "class %u: %u remote frees into a parked span made it available %llu times", spc,
+            nfreed, (unsigned long long)(c2.put_available_calls - c1.put_available_calls));
+    REQUIRE(c2.spans_parked == c0.spans_parked, "class %u: still %llu parked", spc,
+            (unsigned long long)c2.spans_parked);
     /* TRANSIT: a set may publish later (e.g. after a grace period); the take below waits. */
     uint32_t st = sl_span_state(s);
-    CHECK(st == SL_SPAN_AVAILABLE || st == SL_SPAN_TRANSIT,
-          "class %u: unparked span %p state %u, want AVAILABLE", spc, (void *)s, st);
+    REQUIRE(st == SL_SPAN_AVAILABLE || st == SL_SPAN_TRANSIT,
+            "class %u: unparked span %p state %u, want AVAILABLE", spc, (void *)s, st);
     /* Take it back: the only span of this class in the available set. */
     sl_span_t *t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
     for (int tries = 0; !t && tries < 200; tries++) {
         usleep(1000); /* variants that defer reuse */
         t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
     }
-    CHECK(t == s, "class %u: NOGROW served %p, want the unparked %p", spc, (void *)t, (void *)s);
+    REQUIRE(t == s, "class %u: NOGROW served %p, want the unparked %p", spc, (void *)t, (void *)s);
     tag_take(t, spc);
-    CHECK(t->alloc_count == t->nelems - nfreed, "class %u: %u of %u in use after %u frees", spc,
-          t->alloc_count, t->nelems, nfreed);
+    REQUIRE(t->alloc_count == t->nelems - nfreed, "class %u: %u of %u in use after %u frees", spc,
+            t->alloc_count, t->nelems, nfreed);
     span_mark_free(t);
     tag_drop(t);
     sl_central_uncache(t, my_owner());
@@ -522,7 +504,7 @@ static void park_round(unsigned spc, unsigned nfreers) {
  * exactly the freed slots. */
 static void sweep_round(unsigned spc, unsigned nfreers) {
     sl_span_t *s = sl_central_cache(spc, my_owner(), 0);
-    CHECK(s != NULL, "class %u: cache failed", spc);
+    REQUIRE(s != NULL, "class %u: cache failed", spc);
     tag_take(s, spc);
     span_mark_used(s, s->nelems);
     struct sl_central_counters c0, c1, c2;
@@ -530,26 +512,26 @@ static void sweep_round(unsigned spc, unsigned nfreers) {
     sl_central_uncache(s, my_owner());
     sl_central_counters((int)spc, &c0);
     uint32_t st0 = sl_span_state(s);
-    CHECK(st0 == SL_SPAN_AVAILABLE || st0 == SL_SPAN_TRANSIT,
-          "class %u: full span %p state %u after uncache, want AVAILABLE (full swept set)", spc,
-          (void *)s, st0);
-    CHECK(c0.spans_parked == 0, "class %u: %llu spans parked under sweep", spc,
-          (unsigned long long)c0.spans_parked);
+    REQUIRE(st0 == SL_SPAN_AVAILABLE || st0 == SL_SPAN_TRANSIT,
+            "class %u: full span %p state %u after uncache, want AVAILABLE (full swept set)", spc,
+            (void *)s, st0);
+    REQUIRE(c0.spans_parked == 0, "class %u: %llu spans parked under sweep", spc,
+            (unsigned long long)c0.spans_parked);
     atomic_store(&park_span, s);
     pthread_barrier_wait(&park_bar); /* freers go */
     pthread_barrier_wait(&park_bar); /* freers done */
     unsigned nfreed = nfreers < s->nelems ? nfreers : s->nelems;
     sl_central_counters((int)spc, &c1);
-    CHECK(c1.put_available_calls == c0.put_available_calls && c1.spans_parked == 0,
-          "class %u: remote frees moved a span under sweep", spc);
+    REQUIRE(c1.put_available_calls == c0.put_available_calls && c1.spans_parked == 0,
+            "class %u: remote frees moved a span under sweep", spc);
     uint32_t st1 = sl_span_state(s);
-    CHECK(st1 == SL_SPAN_AVAILABLE || st1 == SL_SPAN_TRANSIT,
-          "class %u: %u frees changed span %p's state to %u", spc, nfreed, (void *)s, st1);
+    REQUIRE(st1 == SL_SPAN_AVAILABLE || st1 == SL_SPAN_TRANSIT,
+            "class %u: %u frees changed span %p's state to %u", spc, nfreed, (void *)s, st1);
     sl_sweep_hold(true); /* we sweep s ourselves below, not the background sweeper */
     for (int i = 0; i < 20; i++) {
         sl_span_t *early = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
-        CHECK(early == NULL, "class %u: span %p served before the next sweep cycle", spc,
-              (void *)early);
+        REQUIRE(early == NULL, "class %u: span %p served before the next sweep cycle", spc,
+                (void *)early);
     }
     sl_sweep_new_cycle();
     sl_span_t *t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
@@ -558,18 +540,19 @@ static void sweep_round(unsigned spc, unsigned nfreers) {
         t = sl_central_cache(spc, my_owner(), SL_CACHE_NOGROW);
     }
     sl_sweep_hold(false);
-    CHECK(t == s, "class %u: NOGROW served %p after a new cycle, want the full span %p", spc,
-          (void *)t, (void *)s);
+    REQUIRE(t == s, "class %u: NOGROW served %p after a new cycle, want the full span %p", spc,
+            (void *)t, (void *)s);
     tag_take(t, spc);
     sl_central_counters((int)spc, &c2);
-    CHECK(t->alloc_count == t->nelems - nfreed, "class %u: %u of %u in use after %u frees", spc,
-          t->alloc_count, t->nelems, nfreed);
-    CHECK(c2.swept_alloc == c1.swept_alloc + 1 && c2.sweep_reclaimed == c1.sweep_reclaimed + nfreed,
-          "class %u: swept_alloc %llu -> %llu, reclaimed %llu -> %llu (want +1, +%u)", spc,
-          (unsigned long long)c1.swept_alloc, (unsigned long long)c2.swept_alloc,
-          (unsigned long long)c1.sweep_reclaimed, (unsigned long long)c2.sweep_reclaimed, nfreed);
-    CHECK(c2.sweep_cycles == c1.sweep_cycles + 1, "sweep cycles %llu -> %llu",
-          (unsigned long long)c1.sweep_cycles, (unsigned long long)c2.sweep_cycles);
+    REQUIRE(t->alloc_count == t->nelems - nfreed, "class %u: %u of %u in use after %u frees", spc,
+            t->alloc_count, t->nelems, nfreed);
+    REQUIRE(c2.swept_alloc == c1.swept_alloc + 1 &&
+                c2.sweep_reclaimed == c1.sweep_reclaimed + nfreed,
+            "class %u: swept_alloc %llu -> %llu, reclaimed %llu -> %llu (want +1, +%u)", spc,
+            (unsigned long long)c1.swept_alloc, (unsigned long long)c2.swept_alloc,
+            (unsigned long long)c1.sweep_reclaimed, (unsigned long long)c2.sweep_reclaimed, nfreed);
+    REQUIRE(c2.sweep_cycles == c1.sweep_cycles + 1, "sweep cycles %llu -> %llu",
+            (unsigned long long)c1.sweep_cycles, (unsigned long long)c2.sweep_cycles);
     span_mark_free(t);
     tag_drop(t);
     sl_central_uncache(t, my_owner());
@@ -584,12 +567,12 @@ static void phase_park(void) {
     unsigned naside[2];
     for (unsigned k = 0; k < 2; k++)
         naside[k] = drain_count(park_classes[k], aside[k], 512);
-    CHECK(pthread_barrier_init(&park_bar, NULL, nfreers + 1) == 0, "barrier");
+    REQUIRE(pthread_barrier_init(&park_bar, NULL, nfreers + 1) == 0, "barrier");
     unsigned *ids = calloc(nfreers, sizeof *ids);
     pthread_t *t = calloc(nfreers, sizeof *t);
     for (unsigned i = 0; i < nfreers; i++) {
         ids[i] = i;
-        CHECK(pthread_create(&t[i], NULL, park_freer, &ids[i]) == 0, "pthread_create");
+        REQUIRE(pthread_create(&t[i], NULL, park_freer, &ids[i]) == 0, "pthread_create");
     }
     double t0 = now_s();
     unsigned rounds = 0;
@@ -660,12 +643,12 @@ static void phase_parkrace(void) {
     atomic_store(&race_go, 0);
     atomic_store(&race_done, 0);
     pthread_t t;
-    CHECK(pthread_create(&t, NULL, race_freer, &rounds) == 0, "pthread_create");
+    REQUIRE(pthread_create(&t, NULL, race_freer, &rounds) == 0, "pthread_create");
     for (r = 1; r <= rounds; r++) {
         bool stop = (r & 255) == 0 && now_s() > t0 + conf_seconds;
         unsigned spc = race_classes[r & 1];
         sl_span_t *s = stop ? NULL : sl_central_cache(spc, my_owner(), 0);
-        CHECK(stop || s != NULL, "class %u: cache failed", spc);
+        REQUIRE(stop || s != NULL, "class %u: cache failed", spc);
         if (s) {
             tag_take(s, spc);
             span_mark_used(s, s->nelems); /* full: uncache parks it */
@@ -695,10 +678,10 @@ static void phase_parkrace(void) {
             uint64_t pending = 0;
             for (unsigned w = 0; w < SL_SPAN_WORDS; w++)
                 pending |= atomic_load(&s->xfree_bits[w]);
-            CHECK(pending == 0,
-                  "class %u: round %lu: span %p stays PARKED with a remote free pending (a lost "
-                  "wake-up)",
-                  spc, r, (void *)s);
+            REQUIRE(pending == 0,
+                    "class %u: round %lu: span %p stays PARKED with a remote free pending (a lost "
+                    "wake-up)",
+                    spc, r, (void *)s);
         }
     }
     if (r <= rounds) { /* stopped early: let the freer finish its loop */
@@ -732,7 +715,7 @@ static void *aba_worker(void *arg) {
         bool known = false;
         for (unsigned k = 0; k < w->nset; k++)
             known |= w->set[k] == s;
-        CHECK(known, "class %u: span %p is not one of the %u seeded", w->spc, (void *)s, w->nset);
+        REQUIRE(known, "class %u: span %p is not one of the %u seeded", w->spc, (void *)s, w->nset);
         got++;
         tag_drop(s);
         sl_central_uncache(s, my_owner());
@@ -748,7 +731,7 @@ static void phase_aba(void) {
     unsigned naside = drain_count(spc, aside, 1024);
     for (unsigned i = 0; i < ABA_SPANS; i++) {
         seed[i] = sl_central_cache(spc, my_owner(), 0);
-        CHECK(seed[i] != NULL, "cache");
+        REQUIRE(seed[i] != NULL, "cache");
         tag_take(seed[i], spc);
         span_mark_used(seed[i], 1); /* partial: never returned to the mheap */
     }
@@ -766,15 +749,15 @@ static void phase_aba(void) {
         ops += w[i].ops;
     free(w);
     sl_central_counters((int)spc, &c1);
-    CHECK(c1.spans_grown == c0.spans_grown, "class %u grew during a NOGROW-only phase", spc);
+    REQUIRE(c1.spans_grown == c0.spans_grown, "class %u grew during a NOGROW-only phase", spc);
     unsigned n = 0;
     for (int tries = 0; tries < 200 && n < ABA_SPANS; tries++) {
         n += drain_count(spc, after + n, 1024 - n);
         if (n < ABA_SPANS)
             usleep(5000);
     }
-    CHECK(n == ABA_SPANS, "class %u: %u spans came back out of %u seeded (lost or duplicated)", spc,
-          n, ABA_SPANS);
+    REQUIRE(n == ABA_SPANS, "class %u: %u spans came back out of %u seeded (lost or duplicated)",
+            spc, n, ABA_SPANS);
     for (unsigned i = 0; i < n; i++)
         span_mark_free(after[i]);
     give_back_all(after, n);
@@ -879,29 +862,30 @@ static struct obj obj_new(uint64_t *rng) {
         size_t cnt = 1 + n / 16, sz = (n + cnt - 1) / cnt;
         o.p = sl_calloc(cnt, sz);
         o.n = cnt * sz;
-        CHECK(o.p != NULL, "calloc(%zu, %zu)", cnt, sz);
+        REQUIRE(o.p != NULL, "calloc(%zu, %zu)", cnt, sz);
         for (size_t i = 0; i < o.n; i++)
-            CHECK(((unsigned char *)o.p)[i] == 0, "calloc(%zu, %zu) = %p: byte %zu not zero", cnt,
-                  sz, o.p, i);
+            REQUIRE(((unsigned char *)o.p)[i] == 0, "calloc(%zu, %zu) = %p: byte %zu not zero", cnt,
+                    sz, o.p, i);
         break;
     }
     case 1: {
         size_t align = (size_t)16 << ((r >> 40) % 9); /* 16 .. 4096 */
         o.p = sl_aligned_alloc(align, n);
-        CHECK(o.p != NULL && ((uintptr_t)o.p & (align - 1)) == 0, "aligned_alloc(%zu, %zu) = %p",
-              align, n, o.p);
+        REQUIRE(o.p != NULL && ((uintptr_t)o.p & (align - 1)) == 0, "aligned_alloc(%zu, %zu) = %p",
+                align, n, o.p);
         break;
     }
     case 2: /* pointer-free: under 16 bytes a tiny object sharing a block */
         o.n = n = 1 + (r >> 24) % 24;
         o.p = sl_malloc_noscan(n);
-        CHECK(o.p != NULL, "malloc_noscan(%zu)", n);
+        REQUIRE(o.p != NULL, "malloc_noscan(%zu)", n);
         break;
     default:
         o.p = sl_malloc(n);
-        CHECK(o.p != NULL, "malloc(%zu)", n);
+        REQUIRE(o.p != NULL, "malloc(%zu)", n);
     }
-    CHECK(sl_usable_size(o.p) >= o.n, "usable_size(%p) = %zu < %zu", o.p, sl_usable_size(o.p), o.n);
+    REQUIRE(sl_usable_size(o.p) >= o.n, "usable_size(%p) = %zu < %zu", o.p, sl_usable_size(o.p),
+            o.n);
     fill(o.p, o.n);
     return o;
 }
@@ -927,7 +911,7 @@ static unsigned long payload_loop(uint64_t seed, unsigned long iters, double dea
             size_t nn = pick_size(r >> 24);
             void *old = o->p;
             void *np = sl_realloc(o->p, nn);
-            CHECK(np != NULL, "realloc(%p, %zu)", old, nn);
+            REQUIRE(np != NULL, "realloc(%p, %zu)", old, nn);
             verify(np, old, o->n, nn < o->n ? nn : o->n);
             o->p = np;
             o->n = nn;
@@ -958,7 +942,7 @@ static void *payload_worker(void *arg) {
 
 static void mailboxes_init(unsigned n) {
     mailboxes = calloc(n, sizeof *mailboxes);
-    CHECK(mailboxes != NULL, "calloc");
+    REQUIRE(mailboxes != NULL, "calloc");
     for (unsigned i = 0; i < n; i++)
         pthread_mutex_init(&mailboxes[i].m, NULL);
 }
@@ -1019,7 +1003,7 @@ static void phase_churn(void) {
     struct worker steady[2] = {{.id = 0}, {.id = 1}};
     pthread_t st[2];
     for (unsigned i = 0; i < 2; i++)
-        CHECK(pthread_create(&st[i], NULL, churn_steady, &steady[i]) == 0, "pthread_create");
+        REQUIRE(pthread_create(&st[i], NULL, churn_steady, &steady[i]) == 0, "pthread_create");
     double t0 = now_s();
     unsigned waves = 0, per = conf_threads > 2 ? conf_threads - 2 : 1;
     struct worker *w = calloc(per, sizeof *w);
@@ -1064,14 +1048,14 @@ static void *cycle_consumer(void *arg) {
 static void phase_cycle(void) {
     struct sl_central_counters c0, c1;
     sl_central_counters(-1, &c0);
-    CHECK(pthread_barrier_init(&cycle_bar, NULL, 2) == 0, "barrier");
+    REQUIRE(pthread_barrier_init(&cycle_bar, NULL, 2) == 0, "barrier");
     pthread_t t;
-    CHECK(pthread_create(&t, NULL, cycle_consumer, NULL) == 0, "pthread_create");
+    REQUIRE(pthread_create(&t, NULL, cycle_consumer, NULL) == 0, "pthread_create");
     size_t peak = 0;
     for (unsigned r = 0; r < CYCLE_ROUNDS; r++) {
         for (unsigned i = 0; i < CYCLE_BATCH; i++) {
             void *p = sl_malloc(1024);
-            CHECK(p != NULL, "malloc");
+            REQUIRE(p != NULL, "malloc");
             memset(p, (int)r, 64);
             cycle_batch[r & 1][i] = p;
         }
@@ -1092,12 +1076,12 @@ static void phase_cycle(void) {
            (unsigned long long)(c1.swept_alloc - c0.swept_alloc),
            (unsigned long long)(c1.swept_bg - c0.swept_bg),
            (unsigned long long)(c1.sweep_reclaimed - c0.sweep_reclaimed));
-    CHECK(peak < ((size_t)64 << 20), "heap in use reached %zu bytes: freed memory not reused",
-          peak);
+    REQUIRE(peak < ((size_t)64 << 20), "heap in use reached %zu bytes: freed memory not reused",
+            peak);
     if (sweep_mode)
-        CHECK(c1.sweep_cycles > c0.sweep_cycles && c1.sweep_reclaimed > c0.sweep_reclaimed,
-              "no sweep cycle reclaimed anything (%llu cycles)",
-              (unsigned long long)(c1.sweep_cycles - c0.sweep_cycles));
+        REQUIRE(c1.sweep_cycles > c0.sweep_cycles && c1.sweep_reclaimed > c0.sweep_reclaimed,
+                "no sweep cycle reclaimed anything (%llu cycles)",
+                (unsigned long long)(c1.sweep_cycles - c0.sweep_cycles));
     check_conservation("cycle");
 }
 
@@ -1134,11 +1118,11 @@ static void record_my_cache(struct cache_record *r) {
         return;
     for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
         if (c->alloc[spc] != &sl_span_empty) {
-            CHECK(r->n < OWN_MAX_SPANS, "too many spans in one cache");
+            REQUIRE(r->n < OWN_MAX_SPANS, "too many spans in one cache");
             r->spans[r->n++] = c->alloc[spc];
         }
         for (sl_span_t *s = c->home[spc].head; s; s = s->home_next) {
-            CHECK(r->n < OWN_MAX_SPANS, "too many spans in one cache");
+            REQUIRE(r->n < OWN_MAX_SPANS, "too many spans in one cache");
             r->spans[r->n++] = s;
         }
     }
@@ -1169,7 +1153,7 @@ static void check_owners(const char *when, unsigned nrecords) {
         return; /* it races on purpose */
     struct seen *t = calloc(SEEN_SLOTS, sizeof *t);
     sl_span_t **drained = malloc(sizeof *drained * (1u << 20));
-    CHECK(t && drained, "calloc");
+    REQUIRE(t && drained, "calloc");
     hold_background(true); /* no background thread holds a span meanwhile */
     unsigned ndrained = 0;
     /* Empty every set: what comes out is ours (CACHED, xowner = my_owner()). */
@@ -1177,10 +1161,10 @@ static void check_owners(const char *when, unsigned nrecords) {
         for (int tries = 0; tries < 200; tries++) {
             sl_span_t *s;
             while ((s = sl_central_cache(spc, my_owner(), DRAIN_FLAGS)) != NULL) {
-                CHECK(ndrained < (1u << 20), "too many spans drained");
+                REQUIRE(ndrained < (1u << 20), "too many spans drained");
                 drained[ndrained++] = s;
                 struct seen *e = seen_slot(t, s);
-                CHECK(e->drained == 0, "%s: span %p drained twice", when, (void *)s);
+                REQUIRE(e->drained == 0, "%s: span %p drained twice", when, (void *)s);
                 e->drained++;
             }
             struct sl_central_counters c;
@@ -1214,26 +1198,26 @@ static void check_owners(const char *when, unsigned nrecords) {
             switch (st) {
             case SL_SPAN_CACHED:
                 if (owner == my_owner()) {
-                    CHECK(e->drained == 1 && e->records == 0,
-                          "%s: span %p drained but also in %u cache records", when, (void *)s,
-                          e->records);
+                    REQUIRE(e->drained == 1 && e->records == 0,
+                            "%s: span %p drained but also in %u cache records", when, (void *)s,
+                            e->records);
                     break;
                 }
-                CHECK(e->records == 1 && e->drained == 0,
-                      "%s: span %p CACHED by %#lx is in %u cache records (want exactly 1)", when,
-                      (void *)s, (unsigned long)owner, e->records);
+                REQUIRE(e->records == 1 && e->drained == 0,
+                        "%s: span %p CACHED by %#lx is in %u cache records (want exactly 1)", when,
+                        (void *)s, (unsigned long)owner, e->records);
                 bool found = false;
                 for (unsigned i = 0; i < nrecords && !found; i++)
                     if ((uintptr_t)own_records[i].cache == owner)
                         for (unsigned k = 0; k < own_records[i].n && !found; k++)
                             found = own_records[i].spans[k] == s;
-                CHECK(found, "%s: span %p CACHED by %#lx, which is no live cache's record", when,
-                      (void *)s, (unsigned long)owner);
+                REQUIRE(found, "%s: span %p CACHED by %#lx, which is no live cache's record", when,
+                        (void *)s, (unsigned long)owner);
                 break;
             case SL_SPAN_PARKED:
-                CHECK(owner == 0 && e->records == 0 && e->drained == 0,
-                      "%s: parked span %p has owner %#lx, %u records, %u drains", when, (void *)s,
-                      (unsigned long)owner, e->records, e->drained);
+                REQUIRE(owner == 0 && e->records == 0 && e->drained == 0,
+                        "%s: parked span %p has owner %#lx, %u records, %u drains", when, (void *)s,
+                        (unsigned long)owner, e->records, e->drained);
                 break;
             default:
                 FAIL("%s: span %p in state %u at quiescence (after draining every set)", when,
@@ -1244,15 +1228,15 @@ static void check_owners(const char *when, unsigned nrecords) {
     /* Every record and every drained span is a live span the walk found. */
     for (unsigned i = 0; i < nrecords; i++)
         for (unsigned k = 0; k < own_records[i].n; k++)
-            CHECK(seen_slot(t, own_records[i].spans[k])->walked == 1,
-                  "%s: span %p in cache %p's record is not a live span of the heap", when,
-                  (void *)own_records[i].spans[k], (const void *)own_records[i].cache);
+            REQUIRE(seen_slot(t, own_records[i].spans[k])->walked == 1,
+                    "%s: span %p in cache %p's record is not a live span of the heap", when,
+                    (void *)own_records[i].spans[k], (const void *)own_records[i].cache);
     struct sl_central_counters c;
     sl_central_counters(-1, &c);
-    CHECK(live == c.spans_grown - c.spans_returned,
-          "%s: %llu live small spans in the heap, counters say grown %llu - returned %llu", when,
-          (unsigned long long)live, (unsigned long long)c.spans_grown,
-          (unsigned long long)c.spans_returned);
+    REQUIRE(live == c.spans_grown - c.spans_returned,
+            "%s: %llu live small spans in the heap, counters say grown %llu - returned %llu", when,
+            (unsigned long long)live, (unsigned long long)c.spans_grown,
+            (unsigned long long)c.spans_returned);
     for (unsigned i = 0; i < ndrained; i++)
         sl_central_uncache(drained[i], my_owner());
     hold_background(false);
@@ -1274,7 +1258,7 @@ static void *own_worker_main(void *arg) {
         uint64_t r = rng_next(&rng);
         size_t n = (r % 8 == 0) ? 1 + (r >> 8) % 8 : 16 + (r >> 8) % 2000;
         w->objs[i] = (r % 8 == 0) ? sl_malloc_noscan(n) : sl_malloc(n);
-        CHECK(w->objs[i] != NULL, "malloc(%zu)", n);
+        REQUIRE(w->objs[i] != NULL, "malloc(%zu)", n);
     }
     for (unsigned i = 0; i < OWN_OBJS; i += 2) { /* own frees: local, home returns */
         sl_free(w->objs[i]);
@@ -1288,7 +1272,7 @@ static void *own_worker_main(void *arg) {
     }
     pthread_barrier_wait(&own_bar);
     for (unsigned i = 0; i < OWN_OBJS; i += 2) /* refill through the policy */
-        CHECK((w->objs[i] = sl_malloc(16 + (rng_next(&rng) >> 8) % 2000)) != NULL, "malloc");
+        REQUIRE((w->objs[i] = sl_malloc(16 + (rng_next(&rng) >> 8) % 2000)) != NULL, "malloc");
     record_my_cache(&own_records[w->id]);
     pthread_barrier_wait(&own_bar); /* main checks (and forks) */
     pthread_barrier_wait(&own_bar);
@@ -1303,12 +1287,12 @@ static void phase_owners(void) {
                                                      : conf_threads;
     own_workers = calloc(n, sizeof *own_workers);
     pthread_t *tid = calloc(n, sizeof *tid);
-    CHECK(own_workers && tid, "calloc");
-    CHECK(pthread_barrier_init(&own_bar, NULL, n + 1) == 0, "barrier");
+    REQUIRE(own_workers && tid, "calloc");
+    REQUIRE(pthread_barrier_init(&own_bar, NULL, n + 1) == 0, "barrier");
     for (unsigned i = 0; i < n; i++) {
         own_workers[i] = (struct own_worker){.id = i, .nworkers = n};
-        CHECK(pthread_create(&tid[i], NULL, own_worker_main, &own_workers[i]) == 0,
-              "pthread_create");
+        REQUIRE(pthread_create(&tid[i], NULL, own_worker_main, &own_workers[i]) == 0,
+                "pthread_create");
     }
     pthread_barrier_wait(&own_bar);
     pthread_barrier_wait(&own_bar);
@@ -1318,13 +1302,13 @@ static void phase_owners(void) {
 #ifndef SL_HAVE_TSAN /* see phase_owner: TSan cannot follow the atfork handlers' locks */
     fflush(NULL);
     pid_t pid = fork();
-    CHECK(pid >= 0, "fork");
+    REQUIRE(pid >= 0, "fork");
     if (pid == 0) {
         /* Only this thread exists here; the workers' caches are frozen where they were. */
         check_owners("owners: fork child", n + 1);
         void *p[256];
         for (unsigned i = 0; i < 256; i++)
-            CHECK((p[i] = sl_malloc(8 + i * 37)) != NULL, "malloc in the child");
+            REQUIRE((p[i] = sl_malloc(8 + i * 37)) != NULL, "malloc in the child");
         for (unsigned i = 0; i < 256; i += 2)
             sl_free(p[i]);
         record_my_cache(&own_records[n]);
@@ -1334,8 +1318,8 @@ static void phase_owners(void) {
         _exit(0);
     }
     int st;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fork child's ownership check failed (%#x)", st);
+    REQUIRE(waitpid(pid, &st, 0) == pid, "waitpid");
+    REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fork child's ownership check failed (%#x)", st);
 #endif
     pthread_barrier_wait(&own_bar);
     for (unsigned i = 0; i < n; i++)
@@ -1370,7 +1354,7 @@ static void phase_canary(void) {
     }
     pthread_t t;
     atomic_store(&canary_stop, 0);
-    CHECK(pthread_create(&t, NULL, canary_observer, NULL) == 0, "pthread_create");
+    REQUIRE(pthread_create(&t, NULL, canary_observer, NULL) == 0, "pthread_create");
     phase_central();
     atomic_store(&canary_stop, 1);
     pthread_join(t, NULL);
@@ -1385,7 +1369,7 @@ static struct sl_stats baseline; /* right after sl_init */
 static sl_span_t **drain_all(size_t *n) {
     size_t cap = 1024;
     sl_span_t **v = malloc(cap * sizeof *v);
-    CHECK(v != NULL, "malloc");
+    REQUIRE(v != NULL, "malloc");
     *n = 0;
     for (int round = 0; round < 50; round++) {
         size_t before = *n;
@@ -1396,7 +1380,7 @@ static sl_span_t **drain_all(size_t *n) {
                 if (*n == cap) {
                     cap *= 2;
                     v = realloc(v, cap * sizeof *v);
-                    CHECK(v != NULL, "realloc");
+                    REQUIRE(v != NULL, "realloc");
                 }
                 v[(*n)++] = s;
             }
@@ -1449,8 +1433,8 @@ static void phase_leaks(void) {
         sl_central_uncache(v[i], my_owner());
     }
     free(v);
-    CHECK(used == 0,
-          "%zu spans hold objects after every object was freed (a lost free; first above)", used);
+    REQUIRE(used == 0,
+            "%zu spans hold objects after every object was freed (a lost free; first above)", used);
     sl_scavenge();
     struct sl_stats st;
     sl_stats(&st);
@@ -1459,15 +1443,15 @@ static void phase_leaks(void) {
            "in use %zu KiB (%zu)\n",
            n, st.spans_small, baseline.spans_small, st.spans_large, baseline.spans_large,
            st.heap_inuse >> 10, baseline.heap_inuse >> 10);
-    CHECK(c.spans_parked == 0 && c.spans_cached == 0,
-          "%llu spans still parked, %llu still cached, with every object freed and every "
-          "cache flushed (a lost wake-up, or a lost free)",
-          (unsigned long long)c.spans_parked, (unsigned long long)c.spans_cached);
-    CHECK(st.spans_small == baseline.spans_small && st.spans_large == baseline.spans_large,
-          "%zu small and %zu large spans left (at start %zu and %zu)", st.spans_small,
-          st.spans_large, baseline.spans_small, baseline.spans_large);
-    CHECK(st.heap_inuse == baseline.heap_inuse, "heap in use %zu bytes, %zu at start",
-          st.heap_inuse, baseline.heap_inuse);
+    REQUIRE(c.spans_parked == 0 && c.spans_cached == 0,
+            "%llu spans still parked, %llu still cached, with every object freed and every "
+            "cache flushed (a lost wake-up, or a lost free)",
+            (unsigned long long)c.spans_parked, (unsigned long long)c.spans_cached);
+    REQUIRE(st.spans_small == baseline.spans_small && st.spans_large == baseline.spans_large,
+            "%zu small and %zu large spans left (at start %zu and %zu)", st.spans_small,
+            st.spans_large, baseline.spans_small, baseline.spans_large);
+    REQUIRE(st.heap_inuse == baseline.heap_inuse, "heap in use %zu bytes, %zu at start",
+            st.heap_inuse, baseline.heap_inuse);
     hold_background(false);
 }
 
@@ -1496,6 +1480,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     variant = argv[1];
+    check_on_fail = conf_on_fail;
     conf_threads = (unsigned)env_ulong("SL_CONF_THREADS", 8);
     conf_iters = env_ulong("SL_CONF_ITERS", 20000);
     conf_rounds = (unsigned)env_ulong("SL_CONF_ROUNDS", 300);
@@ -1511,14 +1496,14 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     int rc = sl_init(variant);
-    CHECK(rc == 0, "sl_init(\"%s\") = %d", variant, rc);
+    REQUIRE(rc == 0, "sl_init(\"%s\") = %d", variant, rc);
     size_t vlen = strcspn(variant, "/");
-    CHECK(strlen(sl_variant()) == vlen && strncmp(sl_variant(), variant, vlen) == 0,
-          "sl_variant() = %s", sl_variant());
-    CHECK(variant[vlen] == '\0' || strcmp(sl_policy(), variant + vlen + 1) == 0, "sl_policy() = %s",
-          sl_policy());
-    CHECK(sl_central_active && strcmp(sl_central_active->name, sl_variant()) == 0,
-          "active ops table is not %s", sl_variant());
+    REQUIRE(strlen(sl_variant()) == vlen && strncmp(sl_variant(), variant, vlen) == 0,
+            "sl_variant() = %s", sl_variant());
+    REQUIRE(variant[vlen] == '\0' || strcmp(sl_policy(), variant + vlen + 1) == 0,
+            "sl_policy() = %s", sl_policy());
+    REQUIRE(sl_central_active && strcmp(sl_central_active->name, sl_variant()) == 0,
+            "active ops table is not %s", sl_variant());
     canary_build = sl_central_canary_build;
     sweep_mode = sl_central_sweep_mode;
     sl_stats(&baseline);
@@ -1535,7 +1520,7 @@ int main(int argc, char **argv) {
         unsigned k = 0;
         while (k < NPHASES && strcmp(argv[i], phases[k].name) != 0)
             k++;
-        CHECK(k < NPHASES, "unknown phase %s", argv[i]);
+        REQUIRE(k < NPHASES, "unknown phase %s", argv[i]);
         double t0 = now_s();
         phases[k].fn();
         if (phases[k].phantoms)
@@ -1547,7 +1532,7 @@ int main(int argc, char **argv) {
      * stall-enabled run (ctest conformance_stall_<variant>) proved nothing. */
     const char *stall_ppm = getenv("SPANLAB_STALL_PPM");
     if (stall_ppm && strtoul(stall_ppm, NULL, 10) > 0) {
-        CHECK(sl_stall_count() > 0, "SPANLAB_STALL_PPM=%s but no stall point fired", stall_ppm);
+        REQUIRE(sl_stall_count() > 0, "SPANLAB_STALL_PPM=%s but no stall point fired", stall_ppm);
         printf("[%s] stalls: %llu\n", variant, (unsigned long long)sl_stall_count());
     }
     struct sl_central_counters c;
