@@ -37,33 +37,24 @@
 
 static char self[4096];
 
+struct self_run {
+    const char *mode, *var, *value;
+};
+
+static int exec_self(void *arg) {
+    const struct self_run *r = arg;
+    if (r->var)
+        setenv(r->var, r->value, 1);
+    execl(self, self, r->mode, (char *)NULL);
+    return 127;
+}
+
 /* Runs this program as `self mode` with one more variable in the environment; returns
  * the wait status and what it wrote on stderr. */
 static int run_self(const char *mode, const char *var, const char *value, char *err,
                     size_t errlen) {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], 2);
-        if (var)
-            setenv(var, value, 1);
-        execl(self, self, mode, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t got = 0;
-    ssize_t n;
-    while (got + 1 < errlen && (n = read(fds[0], err + got, errlen - 1 - got)) > 0)
-        got += (size_t)n;
-    err[got] = '\0';
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    return status;
+    struct self_run r = {mode, var, value};
+    return check_child(exec_self, &r, err, errlen);
 }
 
 static void test_parameters(void) {
