@@ -71,7 +71,9 @@ struct sl_span {
     void *vlink[4];
     _Atomic uint64_t vword; /* variant-private atomic word (e.g. an RCU list generation) */
 
-    /* mheap bookkeeping: free-descriptor list link. */
+    /* A private list link for whoever holds the span alone: the mheap's free-descriptor
+     * list (under the heap lock), a class's fallback list in central.c (under its lock),
+     * and central.c's drain while it holds the spans it took. */
     sl_span_t *heap_next;
 };
 
