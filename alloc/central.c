@@ -151,7 +151,12 @@ static sl_span_t *take(unsigned spc, unsigned flags) {
 bool sl_central_sweep_mode;
 /* Sweep generation: raised by sl_central_sweep_advance under the policy's cycle lock.
  * Release there, acquire here: a thread that sees the new roles also sees the previous
- * cycle's filing. pairs with central.c:sl_central_sweep_advance */
+ * cycle's filing (the sets' own synchronization orders each span's filing already).
+ * pairs with central.c:sl_central_sweep_advance
+ * A span is filed by the generation read BEFORE its sweep: if a cycle started meanwhile,
+ * that set is now an unswept one and the span is swept again in the new cycle (Go's
+ * invariant: "swept" for generation g means swept in g): the scenario cycle-vs-sweeper of
+ * tests/models/sweep.cc. */
 static _Atomic uint64_t xsweepgen;
 
 static inline unsigned partial_set(uint64_t gen, bool swept) {
@@ -197,11 +202,12 @@ unsigned sl_central_sweep_cached(sl_span_t *s) {
 }
 
 uint64_t sl_central_sweepgen(void) {
+    /* model sweep.cc:gen_load */
     return sl_load_acquire(&xsweepgen);
 }
 
 void sl_central_sweep_advance(void) {
-    /* pairs with central.c:sl_central_sweepgen */
+    /* pairs with central.c:sl_central_sweepgen. model sweep.cc:gen_advance */
     atomic_fetch_add_explicit(&xsweepgen, 1, memory_order_acq_rel);
 }
 
@@ -212,9 +218,10 @@ static void sweep_counted(sl_span_t *s, unsigned ctr) {
     sl_counter_add(s->spanclass, SL_CTR_RECLAIMED, freed);
 }
 
-/* File a swept span the caller owns (TRANSIT) by the current roles: full set, partial
- * set, or the mheap when all free and release_empty or the class has enough available. */
-static void file_swept(sl_span_t *s, bool release_empty) {
+/* File a span the caller owns (TRANSIT) and swept after reading generation gen, by that
+ * generation's roles: full set, partial set, or the mheap when all free and release_empty
+ * or the class has enough available. */
+static void file_swept(sl_span_t *s, uint64_t gen, bool release_empty) {
     unsigned spc = s->spanclass;
     if (s->alloc_count == 0 &&
         (release_empty || available_count(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
@@ -222,7 +229,6 @@ static void file_swept(sl_span_t *s, bool release_empty) {
         sl_mheap_free_span(s);
         return;
     }
-    uint64_t gen = sl_central_sweepgen();
     sl_central_push(s->alloc_count == s->nelems ? full_set(gen, true) : partial_set(gen, true), s);
 }
 
@@ -235,7 +241,8 @@ bool sl_central_sweep_one(unsigned spc, unsigned ctr, bool release_empty) {
     if (!s)
         return false;
     sweep_counted(s, ctr);
-    file_swept(s, release_empty);
+    /* model sweep.cc:sweep_one_files_by_popped_gen */
+    file_swept(s, gen, release_empty);
     return true;
 }
 
@@ -304,10 +311,13 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
 
 void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner) {
     uintptr_t none = 0;
+    /* The caller won PARKED -> TRANSIT: the span has no owner. model home.cc:claim_cas */
     if (!atomic_compare_exchange_strong_explicit(&s->xowner, &none, owner, memory_order_acq_rel,
                                                  memory_order_relaxed))
         sl_fatal("span %p owned by two caches (%#lx and %#lx)", (void *)s->base,
                  (unsigned long)none, (unsigned long)owner);
+    /* Relaxed: only the owner reads its own span's state as CACHED; a freer's seq_cst load
+     * of it only needs "not PARKED". model home.cc:claim_state_store */
     atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
     s->home = NULL;
     sl_counter_bump(s->spanclass, SL_CTR_HOME);
@@ -316,11 +326,15 @@ void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner) {
 static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     unsigned spc = s->spanclass;
     uintptr_t cur = owner;
+    /* Ours, and from here on nobody's. model home.cc:uncache_owner_cas */
     if (sl_span_state(s) != SL_SPAN_CACHED ||
         !atomic_compare_exchange_strong_explicit(&s->xowner, &cur, 0, memory_order_acq_rel,
                                                  memory_order_relaxed))
         sl_fatal("span %p given back by %#lx, which does not own it (owner %#lx, state %u)",
                  (void *)s->base, (unsigned long)owner, (unsigned long)cur, sl_span_state(s));
+    /* Sweep mode: the generation before the sweep, the span filed by it (file_swept).
+     * model sweep.cc:uncache_gen_before_sweep */
+    uint64_t gen = sl_central_sweep_mode ? sl_central_sweepgen() : 0;
     unsigned nremote, freed = sl_span_sweep_counts(s, &nremote);
     sl_counter_bump(spc, SL_CTR_UNCACHE);
     if (sl_central_sweep_mode) {
@@ -330,7 +344,7 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
         atomic_fetch_sub_explicit(&xalloc, unused, memory_order_relaxed);
         /* Never parks: a full span waits in the swept full set for the next cycle. */
         atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
-        file_swept(s, release_empty);
+        file_swept(s, gen, release_empty);
         return;
     }
     if (s->alloc_count == s->nelems) {
@@ -339,7 +353,7 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
          * least one of us sees the other; the PARKED -> TRANSIT CAS picks one winner.
          * pairs with malloc.c:free_remote */
         sl_counter_bump(spc, SL_CTR_PARKS);
-        /* model park.cc:park_store */
+        /* models park.cc:park_store, home.cc:park_store */
         sl_store_seqcst(&s->xstate, SL_SPAN_PARKED);
         /* The re-check: a free that saw the state before our store relies on us.
          * model park.cc:owner_recheck */
@@ -364,13 +378,16 @@ void sl_central_uncache(sl_span_t *s, uintptr_t owner) {
 void sl_central_note_free_remote(sl_span_t *s) {
     for (;;) {
         uint32_t parked = SL_SPAN_PARKED;
-        /* One winner among the freers and the owner. model park.cc:unpark_cas */
+        /* One winner among the freers and the owner.
+         * models park.cc:unpark_cas, home.cc:unpark_cas */
         if (!sl_cas_seqcst(&s->xstate, &parked, SL_SPAN_TRANSIT))
             return; /* not parked, or another freer won */
         /* The state word can be ABA: our bit may have been swept in an earlier episode
          * and the span parked again since, full. Only a span with enough pending frees
          * may become available. model park.cc:unpark_recheck */
         if (sl_span_unpark_ready(s)) {
+            /* The policy may keep it (home: its home thread's first free).
+             * model home.cc:unparked_call */
             if (sl_policy_active->unparked && sl_policy_active->unparked(s))
                 return; /* the policy took it (home) */
             sl_counter_bump(s->spanclass, SL_CTR_PUT_AVAILABLE);

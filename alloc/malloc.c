@@ -175,12 +175,12 @@ static void free_remote(sl_span_t *s, unsigned idx) {
     unsigned w = idx / 64;
     uint64_t bit = (uint64_t)1 << (idx % 64);
     /* Read before the OR: once our bit is in, a sweep may free the span and the mheap
-     * reuse its descriptor. */
+     * reuse its descriptor. model sweep.cc:elemsize_before_or */
     uint32_t elemsize = s->elemsize;
     /* seq_cst: Dekker pair with the owner's park (store state, then read frees).
      * Release also orders our writes to the object before its reuse.
      * pairs with central.c:uncache and span.c:sl_span_sweep
-     * models park.cc:free_or, sweep.cc:free_or */
+     * models park.cc:free_or, sweep.cc:free_or, home.cc:free_or */
     uint64_t old = sl_for_seqcst(&s->xfree_bits[w], bit);
     if (old & bit)
         sl_report_bad("double free of %p", sl_span_obj(s, idx));
@@ -188,7 +188,8 @@ static void free_remote(sl_span_t *s, unsigned idx) {
         sl_central_live_freed(elemsize);
         return; /* a free never changes a span's state under sweep */
     }
-    /* The state after our bit: a park we miss sees the bit. model park.cc:free_state_load */
+    /* The state after our bit: a park we miss sees the bit.
+     * models park.cc:free_state_load, home.cc:free_state_load */
     if (sl_load_seqcst(&s->xstate) == SL_SPAN_PARKED &&
         (sl_span_unpark_pct == 0 || sl_span_unpark_ready(s)))
         sl_central_note_free_remote(s);

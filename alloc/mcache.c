@@ -47,6 +47,8 @@ static sl_mcache_t *mcache_create(void) {
         return NULL;
     uint64_t gen = c->gen;
     memset(c, 0, sizeof *c);
+    /* A new incarnation: spans its earlier thread parked do not come home to us.
+     * model home.cc:create_gen */
     c->gen = gen + 1;
     for (unsigned i = 0; i < SL_NUM_SPAN_CLASSES; i++)
         c->alloc[i] = &sl_span_empty;
@@ -94,7 +96,8 @@ void sl_mcache_flush(void) {
     sl_mcache_t *c = sl_tls_mcache;
     if (c == &sl_mcache_empty)
         return;
-    c->gen++;                   /* from here on, no span goes back to this cache's home */
+    /* From here on, no span goes back to this cache's home. model home.cc:flush_gen */
+    c->gen++;
     sl_tiny_release_current(c); /* may free into this cache's own tiny span: first */
     for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
         sl_span_t *s = c->alloc[spc];

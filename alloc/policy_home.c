@@ -57,7 +57,7 @@ static void drain_lists(sl_mcache_t *c) {
 static bool home_unparked(sl_span_t *s) {
     sl_mcache_t *c = sl_tls_mcache;
     /* Plain reads: the parker wrote them before its seq_cst PARKED store, which our
-     * winning CAS read. pairs with central.c:uncache */
+     * winning CAS read. pairs with central.c:uncache. model home.cc:home_check */
     if (s->home != (const void *)c || s->home_gen != c->gen)
         return false; /* a remote unpark, or a stale home (the cache was recycled) */
     sl_central_claim_unparked(s, (uintptr_t)c);
@@ -80,7 +80,8 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
         drain_lists(c);
     }
     if (exhausted != &sl_span_empty) {
-        /* Full: it parks; our own first free brings it back to our list. */
+        /* Full: it parks; our own first free brings it back to our list. The home goes
+         * first: the PARKED store in uncache publishes it. model home.cc:home_set */
         exhausted->home = c;
         exhausted->home_gen = c->gen;
         sl_central_uncache(exhausted, (uintptr_t)c);

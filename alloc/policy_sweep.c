@@ -104,6 +104,8 @@ void sl_sweep_finish(bool release_empty) {
 /* Under cycle_lock. The previous cycle's leftovers are swept by the starting thread, on
  * the allocation path (background: sl_scavenge). */
 static void start_cycle_locked(unsigned ctr) {
+    /* Go's finishsweep_m: nothing left unswept when the roles swap.
+     * model sweep.cc:finish_before_advance */
     for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
         while (sl_central_sweep_one(spc, ctr, false))
             ;

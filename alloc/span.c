@@ -57,7 +57,7 @@ bool sl_span_unpark_ready(sl_span_t *s) {
         need = 1;
     for (unsigned w = 0; w < words; w++) {
         /* seq_cst: the park protocol's Dekker pair. pairs with malloc.c:free_remote
-         * model park.cc:ready_load */
+         * models park.cc:ready_load, home.cc:ready_load */
         uint64_t bits = sl_load_seqcst(&s->xfree_bits[w]);
         n += (unsigned)__builtin_popcountll(bits);
         if (n >= need)
@@ -88,7 +88,7 @@ unsigned sl_span_sweep_counts(sl_span_t *s, unsigned *nremote) {
          * one exchange, so a free landing meanwhile is either taken or left pending.
          * pairs with malloc.c:free_remote */
         if (sl_load_relaxed(&s->xfree_bits[w]) != 0) {
-            /* the site of model sweep.cc:sweep_xchg */
+            /* the site of models sweep.cc:sweep_xchg, home.cc:sweep_xchg */
             remote = sl_xchg_acq_rel(&s->xfree_bits[w], 0);
         }
         uint64_t local = s->local_free[w];

@@ -14,7 +14,7 @@ if(NOT RELACY_INCLUDE_DIR)
     message(FATAL_ERROR "relacy/relacy.hpp not found: install relacy-dev (scripts/deps does)")
 endif()
 
-set(SL_MODELS park sweep tiny ckstack spanset rcu)
+set(SL_MODELS park sweep home tiny ckstack spanset rcu)
 foreach(m IN LISTS SL_MODELS)
     add_executable(model_${m} models/${m}.cc)
     target_include_directories(model_${m} SYSTEM PRIVATE ${RELACY_INCLUDE_DIR})
