@@ -146,10 +146,13 @@ sl_span_t *sl_central_grow(unsigned spc);
  * likewise, so raising g turns every swept span unswept without moving it. A span is in
  * exactly one set or owned by one thread (popping is owning), so no set holds stale
  * entries and no per-span sweepgen CAS is needed: whoever pops an unswept span sweeps it.
- * A thread that read g just before it was raised may file a span by the old roles: a
- * swept span lands in an unswept set (swept once more, harmless) or an unswept one in a
- * swept set (every span is swept again when it is cached or given back, so no free is
- * ever lost; its reuse only waits a cycle). sl_central_cache: swept partial; else sweep
+ * A span is filed by the generation read before its sweep, so a raise in between files
+ * it by the old roles: it lands in what is now an unswept set and is swept once more
+ * (harmless), never in the new swept set unswept (Go's invariant: swept for g means swept
+ * in g; tests/models/sweep.cc, scenario cycle-vs-sweeper). Only two raises while one
+ * thread holds a span it swept could break that, and then no free is lost either (every
+ * span is swept again when it is cached or given back; its reuse waits a cycle).
+ * sl_central_cache: swept partial; else sweep
  * an unswept partial span and use it (Go's preserve: even all free); else sweep up to
  * SL_SWEEP_BUDGET + 1 unswept full spans, filing the still-full ones as swept; else the
  * fallback list; else grow. sl_central_uncache files a span by its sweep: full set if

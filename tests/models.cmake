@@ -28,3 +28,7 @@ endforeach()
 add_test(NAME model_sites COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/models/check-sites
                                   ${PROJECT_SOURCE_DIR})
 set_tests_properties(model_sites PROPERTIES LABELS model TIMEOUT 60)
+# scripts/mutants --list: every planted bug's text is still in the tree (a mutant whose
+# code was edited away would test nothing; fix its text in scripts/mutants).
+add_test(NAME mutants_current COMMAND python3 ${PROJECT_SOURCE_DIR}/scripts/mutants --list)
+set_tests_properties(mutants_current PROPERTIES LABELS model TIMEOUT 60)

@@ -29,12 +29,13 @@
 #include "model.hpp"
 
 SL_STEP(home_set, "alloc/policy_home.c",
-        "exhausted->home = c; ... exhausted->home_gen = c->gen; ... sl_central_uncache(exhausted");
+        "->home = c; ... ->home_gen = c->gen; ... sl_central_uncache(");
 SL_SITE(uncache_owner_cas, "alloc/central.c", cas, rl::mo_acq_rel);
 SL_SITE(park_store, "alloc/central.c", store, rl::mo_seq_cst);
 SL_SITE(unpark_cas, "alloc/central.c", cas, rl::mo_seq_cst);
 SL_STEP(unparked_call, "alloc/central.c", "sl_policy_active->unparked(s)");
-SL_STEP(home_check, "alloc/policy_home.c", "s->home != (const void *)c || s->home_gen != c->gen");
+SL_STEP(home_check, "alloc/policy_home.c",
+        "s->home ... (const void *)c ... s->home_gen ... c->gen");
 SL_SITE(claim_cas, "alloc/central.c", cas, rl::mo_acq_rel);
 SL_SITE(claim_state_store, "alloc/central.c", store, rl::mo_relaxed);
 SL_SITE(free_or, "alloc/malloc.c", rmw, rl::mo_seq_cst);
