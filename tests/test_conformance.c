@@ -615,11 +615,20 @@ static void skew(unsigned n) {
         ;
 }
 
+#define RACE_STOP (~0UL) /* race_go: the owner stopped early (its time is up) */
+
 static void *race_freer(void *arg) {
     unsigned long *rounds = arg;
     uint64_t rng = 0xFEEDFACEULL;
     for (unsigned long r = 1; r <= *rounds; r++) {
-        spin_until(&race_go, r);
+        unsigned long go;
+        for (unsigned n = 0;
+             (go = atomic_load_explicit(&race_go, memory_order_acquire)) != r && go != RACE_STOP;
+             n++)
+            if (n % 256 == 255)
+                sched_yield();
+        if (go == RACE_STOP)
+            break;
         void *p = atomic_load_explicit(&race_obj, memory_order_relaxed);
         if (p) {
             skew((unsigned)(rng_next(&rng) % 96));
@@ -645,7 +654,7 @@ static void phase_parkrace(void) {
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, race_freer, &rounds) == 0, "pthread_create");
     for (r = 1; r <= rounds; r++) {
-        bool stop = (r & 255) == 0 && now_s() > t0 + conf_seconds;
+        bool stop = (r & 15) == 0 && now_s() > t0 + conf_seconds;
         unsigned spc = race_classes[r & 1];
         sl_span_t *s = stop ? NULL : sl_central_cache(spc, my_owner(), 0);
         REQUIRE(stop || s != NULL, "class %u: cache failed", spc);
@@ -684,13 +693,8 @@ static void phase_parkrace(void) {
                     spc, r, (void *)s);
         }
     }
-    if (r <= rounds) { /* stopped early: let the freer finish its loop */
-        for (unsigned long k = r + 1; k <= rounds; k++) {
-            atomic_store_explicit(&race_obj, NULL, memory_order_relaxed);
-            atomic_store_explicit(&race_go, k, memory_order_release);
-            spin_until(&race_done, k);
-        }
-    }
+    if (r <= rounds) /* stopped early: so does the freer (round r was its last) */
+        atomic_store_explicit(&race_go, RACE_STOP, memory_order_release);
     pthread_join(t, NULL);
     printf("  parkrace: %lu rounds of park vs remote free in %.2f s (%lu freed after the park, "
            "final skew %ld)\n",
