@@ -300,6 +300,7 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
     atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
     s->home = NULL; /* a policy that wants a home sets it before the span parks */
     sl_span_sweep(s);
+    sl_counter_add(spc, SL_CTR_CACHE_SLOTS, s->nelems - s->alloc_count);
     if (sl_central_sweep_mode) { /* every free slot reserved (heap live) */
         int64_t r = (int64_t)(s->nelems - s->alloc_count) * s->elemsize;
         live_add(r);
@@ -336,12 +337,16 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
      * model sweep.cc:uncache_gen_before_sweep */
     uint64_t gen = sl_central_sweep_mode ? sl_central_sweepgen() : 0;
     unsigned nremote, freed = sl_span_sweep_counts(s, &nremote);
+    /* Slots never handed out since the last sweep: a flush (thread exit, drain, the sweep
+     * policy's cycle flush) rather than an exhausted span. */
+    unsigned unused = s->nelems - s->alloc_count - freed;
     sl_counter_bump(spc, SL_CTR_UNCACHE);
+    if (unused)
+        sl_counter_bump(spc, SL_CTR_FLUSH);
     if (sl_central_sweep_mode) {
         /* Was all allocated less the remote frees since caching: now exactly alloc_count. */
         live_add(((int64_t)s->alloc_count - s->nelems + nremote) * s->elemsize);
-        int64_t unused = (int64_t)(s->nelems - s->alloc_count - freed) * s->elemsize;
-        atomic_fetch_sub_explicit(&xalloc, unused, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&xalloc, (int64_t)unused * s->elemsize, memory_order_relaxed);
         /* Never parks: a full span waits in the swept full set for the next cycle. */
         atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
         file_swept(s, gen, release_empty);
@@ -450,6 +455,8 @@ void sl_central_counters(int spc, struct sl_central_counters *out) {
         out->swept_alloc += c[SL_CTR_SWEPT_ALLOC];
         out->swept_bg += c[SL_CTR_SWEPT_BG];
         out->sweep_reclaimed += c[SL_CTR_RECLAIMED];
+        out->cache_slots += c[SL_CTR_CACHE_SLOTS];
+        out->flushes += c[SL_CTR_FLUSH];
         if (!sl_central_active)
             continue;
         out->spans_available += available_count(k);

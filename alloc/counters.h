@@ -24,6 +24,8 @@ enum {
     SL_CTR_SWEPT_ALLOC,   /* sweep policy: unswept spans swept on the allocation path */
     SL_CTR_SWEPT_BG,      /* sweep policy: ... by the background sweeper or sl_scavenge */
     SL_CTR_RECLAIMED,     /* sweep policy: objects those sweeps found freed */
+    SL_CTR_CACHE_SLOTS,   /* free slots of the spans sl_central_cache handed out */
+    SL_CTR_FLUSH,         /* uncache calls of a span with slots it never handed out */
     SL_CTR_N
 };
 

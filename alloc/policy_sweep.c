@@ -8,8 +8,9 @@
  *     more (or the heap reaches Go's minimum, 4 MiB x GOGC / 100); the starting thread finishes the
  * previous cycle's sweeping (Go's finishsweep_m) and raises the sweep generation, which turns every
  * span in the mcentral unswept;
- *   - each thread gives back its cached spans at its first refill of a new cycle (Go's
- *     mcache.prepareForSweep; a generation per cache), so they are swept and filed too;
+ *   - each thread sweeps its cached spans at its first refill of a new cycle (Go's
+ *     mcache.prepareForSweep, done in place; a generation per cache): those with a free
+ *     slot stay cached, full and all-free ones are given back and filed;
  *   - cacheSpan (central.c, sweep mode) takes a swept partial span, else sweeps unswept
  *     partial spans, then unswept full spans within a budget, then grows;
  *   - a background sweeper thread ($SPANLAB_SWEEPER=1, the default) sweeps what is left
@@ -187,7 +188,9 @@ static void sweep_start_threads(void) {
     pthread_attr_destroy(&attr);
 }
 
-/* Go's mcache.releaseAll: every span c holds back to the mcentral (swept there). */
+/* Go's mcache.releaseAll: every span c holds back to the mcentral (swept there). The
+ * drain (sl_scavenge, out of memory) uses it, so that all of the program's free memory can
+ * go back. */
 static void release_all(sl_mcache_t *c) {
     sl_tiny_release_current(c); /* may free into c's own tiny span: first */
     for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
@@ -199,6 +202,32 @@ static void release_all(sl_mcache_t *c) {
     }
 }
 
+/* Go's mcache.prepareForSweep, at c's first refill of a new cycle. Go gives every cached
+ * span back (releaseAll) because only the sweeper may turn a span's mark bits into its
+ * allocation bits, and not under a P allocating from it. Here a free is a bit that the
+ * owner folds in itself (sl_central_sweep_cached, as on every exhausted span), so what the
+ * flush is for -- every span swept once in the new cycle, its frees reusable -- is done in
+ * place. A span that still has a free slot after its sweep stays cached: giving it back
+ * would only make the next allocation of its class take it, or one like it, from the
+ * mcentral again, one acquisition per class and cycle for nothing (README, "Span-return
+ * policies", has what it cost). A full span goes to the swept full set, where the class's
+ * next refill would send it, and an all-free one to the mheap (or the partial set, by the
+ * anti-thrash rule) as Go's sweep frees it: a class the thread no longer uses keeps
+ * nothing cached. */
+static void prepare_for_sweep(sl_mcache_t *c) {
+    sl_tiny_release_current(c); /* may free into c's own tiny span: first */
+    for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        sl_span_t *s = c->alloc[spc];
+        if (s == &sl_span_empty)
+            continue;
+        sl_central_sweep_cached(s);
+        if (s->alloc_count > 0 && s->alloc_count < s->nelems)
+            continue;
+        c->alloc[spc] = &sl_span_empty;
+        sl_central_uncache(s, (uintptr_t)c);
+    }
+}
+
 static sl_span_t *sweep_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted) {
     if (sl_tls_live_freed)
         sl_central_live_flush();
@@ -207,9 +236,9 @@ static sl_span_t *sweep_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhauste
         sl_central_uncache(exhausted, (uintptr_t)c);
     uint64_t gen = sl_central_sweepgen();
     if (c->drain_seen != gen) {
-        /* Go's prepareForSweep: the cache's flush generation (drain_seen) is behind. */
+        /* The cache's flush generation (drain_seen) is behind. */
         c->drain_seen = gen;
-        release_all(c);
+        prepare_for_sweep(c);
     }
     return sl_central_cache(spc, (uintptr_t)c, 0);
 }

@@ -33,6 +33,8 @@ struct sl_central_counters {
     uint64_t swept_alloc;         /* unswept spans swept on the allocation path (sweep) */
     uint64_t swept_bg;            /* unswept spans swept by the background sweeper (sweep) */
     uint64_t sweep_reclaimed;     /* objects those sweeps reclaimed (per swept span: divide) */
+    uint64_t cache_slots;         /* free slots of the spans cache calls handed out */
+    uint64_t flushes;             /* uncache calls of a span before it was exhausted */
 };
 
 struct sl_stats {

@@ -65,7 +65,9 @@ struct sl_bench_run {
     unsigned nthreads;
     long param[SL_BENCH_MAX_PARAMS]; /* by index into wl->params */
     _Atomic int xstop;               /* set by the driver when the time is up */
-    pthread_barrier_t start, end;    /* workers + driver */
+    /* Workers + driver. Between start and go, and between end and counted, the driver
+     * reads the allocator's counters while no worker runs the workload. */
+    pthread_barrier_t start, go, end, counted;
     sl_bench_thread_t *threads;
     void *shared; /* workload's shared state */
     char extra[1024];
@@ -109,8 +111,8 @@ static inline long sl_bench_param_get(const sl_bench_run_t *run, const char *key
 }
 
 /* Worker synchronization (cell.c). */
-void sl_bench_ready(sl_bench_thread_t *t); /* start barrier */
-void sl_bench_done(sl_bench_thread_t *t);  /* records end time, end barrier */
+void sl_bench_ready(sl_bench_thread_t *t); /* start barrier (and go) */
+void sl_bench_done(sl_bench_thread_t *t);  /* records end time, end barrier (and counted) */
 
 static inline int sl_bench_stopped(const sl_bench_thread_t *t) {
     return atomic_load_explicit(&t->run->xstop, memory_order_relaxed);

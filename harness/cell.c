@@ -76,11 +76,43 @@ void sl_bench_sample_reset(sl_bench_thread_t *t) {
 
 void sl_bench_ready(sl_bench_thread_t *t) {
     pthread_barrier_wait(&t->run->start);
+    pthread_barrier_wait(&t->run->go);
 }
 
 void sl_bench_done(sl_bench_thread_t *t) {
     t->end_ns = sl_clock_mono_ns();
     pthread_barrier_wait(&t->run->end);
+    pthread_barrier_wait(&t->run->counted);
+}
+
+/* The mcentral's event counters of the timed region: b - a (taken at its start and end,
+ * with every worker waiting), so that the workload's set-up, warm-up and teardown are
+ * not counted while `ops` counts only the timed calls. The gauges (spans_available,
+ * spans_parked, spans_cached) are left as they are in *out, read at the end of the cell. */
+static void cell_central_delta(const struct sl_central_counters *a,
+                               const struct sl_central_counters *b,
+                               struct sl_central_counters *out) {
+#define CELL_DELTA(f) out->f = b->f - a->f
+    CELL_DELTA(cache_calls);
+    CELL_DELTA(uncache_calls);
+    CELL_DELTA(put_available_calls);
+    CELL_DELTA(spans_grown);
+    CELL_DELTA(spans_returned);
+    CELL_DELTA(lock_waits);
+    CELL_DELTA(cas_retries);
+    CELL_DELTA(grace_periods);
+    CELL_DELTA(grace_periods_bg);
+    CELL_DELTA(local_frees);
+    CELL_DELTA(remote_frees);
+    CELL_DELTA(home_returns);
+    CELL_DELTA(spills);
+    CELL_DELTA(sweep_cycles);
+    CELL_DELTA(swept_alloc);
+    CELL_DELTA(swept_bg);
+    CELL_DELTA(sweep_reclaimed);
+    CELL_DELTA(cache_slots);
+    CELL_DELTA(flushes);
+#undef CELL_DELTA
 }
 
 struct cell_worker_arg {
@@ -183,7 +215,9 @@ static void cell_prepare(const sl_bench_opts_t *o, sl_bench_run_t *run, struct c
     run->be = cell_backend(a);
     atomic_init(&run->xstop, 0);
     pthread_barrier_init(&run->start, NULL, run->nthreads + 1);
+    pthread_barrier_init(&run->go, NULL, run->nthreads + 1);
     pthread_barrier_init(&run->end, NULL, run->nthreads + 1);
+    pthread_barrier_init(&run->counted, NULL, run->nthreads + 1);
     run->threads = aligned_alloc(64, sizeof *run->threads * run->nthreads);
     w->tids = calloc(run->nthreads, sizeof *w->tids);
     w->args = calloc(run->nthreads, sizeof *w->args);
@@ -230,13 +264,21 @@ struct cell_result {
     uint64_t ops;
     long minor_faults;
     sl_hist_t all; /* every worker's latency samples */
+    /* spanlab: the mcentral counters at the start and at the end of the timed region */
+    struct sl_central_counters central0, central1;
 };
 
 /* Releases the workers, times them for the cell's seconds, stops and joins them, and
  * merges what they counted. */
 static void cell_measure(const sl_bench_opts_t *o, sl_bench_run_t *run, struct cell_workers *w,
                          struct cell_result *res) {
+    struct sl_stats st;
     pthread_barrier_wait(&run->start);
+    if (run->be == &sl_bench_backend_spanlab) {
+        sl_stats(&st);
+        res->central0 = st.central;
+    }
+    pthread_barrier_wait(&run->go);
     uint64_t t0 = sl_clock_mono_ns();
     long flt0, flt1;
     double cpu0 = cell_cpu_seconds(&flt0);
@@ -245,6 +287,11 @@ static void cell_measure(const sl_bench_opts_t *o, sl_bench_run_t *run, struct c
     pthread_barrier_wait(&run->end);
     res->cpu = cell_cpu_seconds(&flt1) - cpu0;
     res->minor_faults = flt1 - flt0;
+    if (run->be == &sl_bench_backend_spanlab) {
+        sl_stats(&st);
+        res->central1 = st.central;
+    }
+    pthread_barrier_wait(&run->counted);
     for (unsigned i = 0; i < run->nthreads; i++)
         pthread_join(w->tids[i], NULL);
 
@@ -291,6 +338,7 @@ static void cell_report(const sl_bench_run_t *run, const struct cell_result *res
     if (run->be == &sl_bench_backend_spanlab) {
         struct sl_stats st;
         sl_stats(&st);
+        cell_central_delta(&res->central0, &res->central1, &st.central);
         const struct sl_central_counters *c = &st.central;
         cell_say("cache_calls=%llu", (unsigned long long)c->cache_calls);
         cell_say("uncache_calls=%llu", (unsigned long long)c->uncache_calls);
@@ -315,6 +363,8 @@ static void cell_report(const sl_bench_run_t *run, const struct cell_result *res
         cell_say("swept_alloc=%llu", (unsigned long long)c->swept_alloc);
         cell_say("swept_bg=%llu", (unsigned long long)c->swept_bg);
         cell_say("sweep_reclaimed=%llu", (unsigned long long)c->sweep_reclaimed);
+        cell_say("cache_slots=%llu", (unsigned long long)c->cache_slots);
+        cell_say("flushes=%llu", (unsigned long long)c->flushes);
     }
     cell_say("clock=%s", sl_clock_describe());
     if (run->extra[0])

@@ -57,6 +57,8 @@ const char *const sl_bench_csv_columns[] = {
     "swept_alloc",
     "swept_bg",
     "sweep_reclaimed",
+    "cache_slots", /* schema 4 */
+    "flushes",
     NULL,
 };
 

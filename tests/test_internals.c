@@ -1,5 +1,6 @@
 /* Unit tests of the internals: the span bitmap scan and sweep, the page allocator, the
  * page -> span map. Includes internal headers (jemalloc style: unit tests may). */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -390,6 +391,86 @@ static void test_sweep_cycle(void) {
     sl_free(r);
 }
 
+/* sweep: Go's per-cycle mcache flush (prepareForSweep) is done in place. At a thread's
+ * first refill of a new cycle its cached spans are swept where they are: one with a free
+ * slot stays cached and serves on without an mcentral call, a full one goes to the swept
+ * full set, an all-free one back to the mheap (or a partial set). Classes no other test
+ * here uses, so that each span is this test's own. */
+static void test_sweep_flush_in_place(void) {
+    sl_sweep_hold(true); /* no other cycle starts, the background sweeper takes no span */
+    void *a[7], *b[3];
+    for (int i = 0; i < 3; i++)
+        a[i] = sl_malloc(3456); /* 7 per span: 4 slots left */
+    for (int i = 0; i < 3; i++)
+        b[i] = sl_malloc(5376); /* 3 per span: full, still cached */
+    void *cfree = sl_malloc(1792);
+    sl_span_t *sa = sl_spanmap_lookup((uintptr_t)a[0]), *sb = sl_spanmap_lookup((uintptr_t)b[0]),
+              *sc = sl_spanmap_lookup((uintptr_t)cfree);
+    CHECK(sa->nelems == 7 && sb->nelems == 3 && sl_spanmap_lookup((uintptr_t)b[2]) == sb);
+    sl_free(cfree); /* owner-local: sc is all free once swept */
+    uintptr_t me = (uintptr_t)sl_mcache_current();
+    sl_sweep_new_cycle();
+    struct sl_central_counters c0, c1, c2;
+    sl_central_counters(-1, &c0);
+    void *d = sl_malloc(9472); /* this class's first refill: the cycle's flush runs first */
+    sl_central_counters(-1, &c1);
+    CHECK_MSG(c1.cache_calls == c0.cache_calls + 1, "cache calls %llu -> %llu, want +1",
+              (unsigned long long)c0.cache_calls, (unsigned long long)c1.cache_calls);
+    CHECK_MSG(sl_span_state(sa) == SL_SPAN_CACHED && atomic_load(&sa->xowner) == me,
+              "a partly used cached span was given back by the cycle's flush (state %u)",
+              sl_span_state(sa));
+    CHECK_MSG(sl_span_state(sb) == SL_SPAN_AVAILABLE && atomic_load(&sb->xowner) == 0,
+              "a full cached span stayed cached through the cycle's flush (state %u)",
+              sl_span_state(sb));
+    CHECK_MSG((sl_span_state(sc) == SL_SPAN_AVAILABLE || sl_span_state(sc) == SL_SPAN_DEAD) &&
+                  atomic_load(&sc->xowner) == 0,
+              "an all-free cached span stayed cached through the cycle's flush (state %u)",
+              sl_span_state(sc));
+    CHECK(c1.flushes >= c0.flushes + 1); /* sc, given back with slots it never handed out */
+    for (int i = 3; i < 7; i++) {
+        a[i] = sl_malloc(3456);
+        CHECK(sl_spanmap_lookup((uintptr_t)a[i]) == sa);
+    }
+    sl_central_counters(-1, &c2);
+    CHECK_MSG(c2.cache_calls == c1.cache_calls, "the kept span's slots took %llu cache calls",
+              (unsigned long long)(c2.cache_calls - c1.cache_calls));
+    sl_sweep_hold(false);
+    for (int i = 0; i < 7; i++)
+        sl_free(a[i]);
+    for (int i = 0; i < 3; i++)
+        sl_free(b[i]);
+    sl_free(d);
+}
+
+/* The counters that tell an acquisition's worth and a flush: a thread takes one fresh span
+ * (cache_slots + its every slot), allocates one object and exits, giving the span back
+ * with slots it never handed out (flushes + 1). A class no other test here uses. */
+static void *one_object_thread(void *arg) {
+    *(void **)arg = sl_malloc(19072); /* 3 per span */
+    sl_thread_exit();
+    return NULL;
+}
+
+static void test_counters_slots_flushes(void) {
+    struct sl_central_counters c0, c1;
+    sl_central_counters(-1, &c0);
+    void *p = NULL;
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, one_object_thread, &p) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    sl_central_counters(-1, &c1);
+    CHECK(p != NULL);
+    CHECK_MSG(c1.cache_calls == c0.cache_calls + 1 && c1.cache_slots == c0.cache_slots + 3,
+              "cache calls +%llu, slots +%llu (want +1, +3)",
+              (unsigned long long)(c1.cache_calls - c0.cache_calls),
+              (unsigned long long)(c1.cache_slots - c0.cache_slots));
+    CHECK_MSG(c1.uncache_calls == c0.uncache_calls + 1 && c1.flushes == c0.flushes + 1,
+              "uncache calls +%llu, flushes +%llu (want +1, +1)",
+              (unsigned long long)(c1.uncache_calls - c0.uncache_calls),
+              (unsigned long long)(c1.flushes - c0.flushes));
+    sl_free(p);
+}
+
 int main(void) {
     CHECK(sl_init(NULL) == 0); /* $SPANLAB_POLICY: registered once per policy */
     test_span_bitmap();
@@ -403,10 +484,12 @@ int main(void) {
         printf("internals: sweep policy: no span ever parks; the cycle test replaces the "
                "park tests\n");
         test_sweep_cycle();
+        test_sweep_flush_in_place();
     } else {
         test_park_aba();
         test_unpark_threshold();
     }
     test_tiny();
+    test_counters_slots_flushes();
     return check_done("internals");
 }
