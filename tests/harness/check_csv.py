@@ -74,4 +74,11 @@ for n, r in enumerate(rows):
     spanlab = d["allocator"] == "spanlab"
     if spanlab != (d["cache_calls"] != ""):
         fail(f"row {n}: central counters must be filled exactly for spanlab rows")
+    if spanlab:
+        # Every span handed out has a free slot; a flush is one kind of uncache call.
+        calls, slots = int(d["cache_calls"]), int(d["cache_slots"])
+        if slots < calls or (calls == 0) != (slots == 0):
+            fail(f"row {n}: {slots} free slots in {calls} acquisitions")
+        if int(d["flushes"]) > int(d["uncache_calls"]):
+            fail(f"row {n}: more flushes than uncache calls")
 print(f"csv ok: {len(rows)} rows, {len(header)} columns")

@@ -17,7 +17,11 @@ csv)
         --seconds 0.05 --repeat 2 --out "$TMP/r/run.csv" || exit 1
     [ ! -e "$TMP/r/run.csv.partial" ] || { echo "FAIL: partial file left"; exit 1; }
     # threadtest: 2 allocators x 2 thread counts x 2 reps; central: spanlab only, 4 rows.
-    "$PY" "$SRC/tests/harness/check_csv.py" "$TMP/r/run.csv" 12
+    "$PY" "$SRC/tests/harness/check_csv.py" "$TMP/r/run.csv" 12 || exit 1
+    # The floor of 8-byte threadtest is one acquisition per 1024 objects.
+    "$PY" "$SRC/scripts/central-calls" "$TMP/r/run.csv" > "$TMP/r/calls.md" || exit 1
+    grep -q "^| threadtest | 2 | home | mutex | .* | 0.98 | " "$TMP/r/calls.md" ||
+        { echo "FAIL: central-calls"; cat "$TMP/r/calls.md"; exit 1; }
     ;;
 plot)
     "$PY" -c 'import matplotlib' 2>/dev/null || { echo "matplotlib missing: skipped"; exit 77; }
