@@ -9,8 +9,8 @@
  * previous cycle's sweeping (Go's finishsweep_m) and raises the sweep generation, which turns every
  * span in the mcentral unswept;
  *   - each thread sweeps its cached spans at its first refill of a new cycle (Go's
- *     mcache.prepareForSweep, done in place; a generation per cache): those with a free
- *     slot stay cached, full and all-free ones are given back and filed;
+ *     mcache.prepareForSweep, done in place; a generation per cache): those it allocated
+ *     from in the last cycle and with a free slot stay cached, the others are given back;
  *   - cacheSpan (central.c, sweep mode) takes a swept partial span, else sweeps unswept
  *     partial spans, then unswept full spans within a budget, then grows;
  *   - a background sweeper thread ($SPANLAB_SWEEPER=1, the default) sweeps what is left
@@ -207,21 +207,24 @@ static void release_all(sl_mcache_t *c) {
  * allocation bits, and not under a P allocating from it. Here a free is a bit that the
  * owner folds in itself (sl_central_sweep_cached, as on every exhausted span), so what the
  * flush is for -- every span swept once in the new cycle, its frees reusable -- is done in
- * place. A span that still has a free slot after its sweep stays cached: giving it back
+ * place. A span the thread allocated from since its last sweep (at the latest, the
+ * previous cycle's flush) and that still has a free slot stays cached: giving it back
  * would only make the next allocation of its class take it, or one like it, from the
  * mcentral again, one acquisition per class and cycle for nothing (README, "Span-return
- * policies", has what it cost). A full span goes to the swept full set, where the class's
- * next refill would send it, and an all-free one to the mheap (or the partial set, by the
- * anti-thrash rule) as Go's sweep frees it: a class the thread no longer uses keeps
- * nothing cached. */
+ * policies", has what it cost). The rest go back as Go's flush sends them: a full span to
+ * the swept full set (where the class's next refill would send it), and one the thread
+ * left untouched for a cycle to the partial set or, all free, to the mheap by the
+ * anti-thrash rule, so that a class the thread stopped using strands nothing in its
+ * cache. */
 static void prepare_for_sweep(sl_mcache_t *c) {
     sl_tiny_release_current(c); /* may free into c's own tiny span: first */
     for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
         sl_span_t *s = c->alloc[spc];
         if (s == &sl_span_empty)
             continue;
+        bool used = s->freeindex > 0; /* an allocation since its last sweep moved it */
         sl_central_sweep_cached(s);
-        if (s->alloc_count > 0 && s->alloc_count < s->nelems)
+        if (used && s->alloc_count < s->nelems)
             continue;
         c->alloc[spc] = &sl_span_empty;
         sl_central_uncache(s, (uintptr_t)c);

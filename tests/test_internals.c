@@ -392,10 +392,12 @@ static void test_sweep_cycle(void) {
 }
 
 /* sweep: Go's per-cycle mcache flush (prepareForSweep) is done in place. At a thread's
- * first refill of a new cycle its cached spans are swept where they are: one with a free
- * slot stays cached and serves on without an mcentral call, a full one goes to the swept
- * full set, an all-free one back to the mheap (or a partial set). Classes no other test
- * here uses, so that each span is this test's own. */
+ * first refill of a new cycle its cached spans are swept where they are: one it allocated
+ * from since its last sweep and with a free slot stays cached and serves on without an
+ * mcentral call (even all free); a full one goes to the swept full set; one left untouched
+ * for a cycle goes back (all free: to the mheap or a partial set). Classes no other test
+ * here uses, so that each span is this test's own; a first allocation of a class is a
+ * refill, which runs the flush. */
 static void test_sweep_flush_in_place(void) {
     sl_sweep_hold(true); /* no other cycle starts, the background sweeper takes no span */
     void *a[7], *b[3];
@@ -409,37 +411,50 @@ static void test_sweep_flush_in_place(void) {
     CHECK(sa->nelems == 7 && sb->nelems == 3 && sl_spanmap_lookup((uintptr_t)b[2]) == sb);
     sl_free(cfree); /* owner-local: sc is all free once swept */
     uintptr_t me = (uintptr_t)sl_mcache_current();
+
     sl_sweep_new_cycle();
-    struct sl_central_counters c0, c1, c2;
+    struct sl_central_counters c0, c1, c2, c3;
     sl_central_counters(-1, &c0);
-    void *d = sl_malloc(9472); /* this class's first refill: the cycle's flush runs first */
+    void *d1 = sl_malloc(9472);
     sl_central_counters(-1, &c1);
     CHECK_MSG(c1.cache_calls == c0.cache_calls + 1, "cache calls %llu -> %llu, want +1",
               (unsigned long long)c0.cache_calls, (unsigned long long)c1.cache_calls);
     CHECK_MSG(sl_span_state(sa) == SL_SPAN_CACHED && atomic_load(&sa->xowner) == me,
-              "a partly used cached span was given back by the cycle's flush (state %u)",
+              "a partly used span in use was given back by the cycle's flush (state %u)",
               sl_span_state(sa));
+    CHECK_MSG(sl_span_state(sc) == SL_SPAN_CACHED && atomic_load(&sc->xowner) == me,
+              "an all-free span in use was given back by the cycle's flush (state %u)",
+              sl_span_state(sc));
     CHECK_MSG(sl_span_state(sb) == SL_SPAN_AVAILABLE && atomic_load(&sb->xowner) == 0,
               "a full cached span stayed cached through the cycle's flush (state %u)",
               sl_span_state(sb));
-    CHECK_MSG((sl_span_state(sc) == SL_SPAN_AVAILABLE || sl_span_state(sc) == SL_SPAN_DEAD) &&
-                  atomic_load(&sc->xowner) == 0,
-              "an all-free cached span stayed cached through the cycle's flush (state %u)",
-              sl_span_state(sc));
-    CHECK(c1.flushes >= c0.flushes + 1); /* sc, given back with slots it never handed out */
-    for (int i = 3; i < 7; i++) {
+    for (int i = 3; i < 6; i++) {
         a[i] = sl_malloc(3456);
         CHECK(sl_spanmap_lookup((uintptr_t)a[i]) == sa);
     }
     sl_central_counters(-1, &c2);
     CHECK_MSG(c2.cache_calls == c1.cache_calls, "the kept span's slots took %llu cache calls",
               (unsigned long long)(c2.cache_calls - c1.cache_calls));
+
+    /* Next cycle: sa was used since the flush swept it, sc was not. */
+    sl_sweep_new_cycle();
+    void *d2 = sl_malloc(10880);
+    sl_central_counters(-1, &c3);
+    CHECK(sl_span_state(sa) == SL_SPAN_CACHED && atomic_load(&sa->xowner) == me);
+    CHECK_MSG((sl_span_state(sc) == SL_SPAN_AVAILABLE || sl_span_state(sc) == SL_SPAN_DEAD) &&
+                  atomic_load(&sc->xowner) == 0,
+              "a span left untouched for a cycle stayed cached through the flush (state %u)",
+              sl_span_state(sc));
+    CHECK(c3.flushes >= c2.flushes + 1); /* sc, given back with slots it never handed out */
+    a[6] = sl_malloc(3456);
+    CHECK(sl_spanmap_lookup((uintptr_t)a[6]) == sa);
     sl_sweep_hold(false);
     for (int i = 0; i < 7; i++)
         sl_free(a[i]);
     for (int i = 0; i < 3; i++)
         sl_free(b[i]);
-    sl_free(d);
+    sl_free(d1);
+    sl_free(d2);
 }
 
 /* The counters that tell an acquisition's worth and a flush: a thread takes one fresh span
