@@ -349,6 +349,13 @@ size_t sl_mheap_scavenge(uint64_t cutoff_ms, size_t max_bytes) {
     return released;
 }
 
+bool sl_mheap_take_reuse(uint64_t window_ms, uint64_t *idle_ms) {
+    pthread_mutex_lock(&heap_lock);
+    bool seen = sl_pagealloc_take_reuse_locked(&pages, window_ms, idle_ms);
+    pthread_mutex_unlock(&heap_lock);
+    return seen;
+}
+
 uint64_t sl_mheap_clock_ms(void) {
     return sl_pagealloc_now_ms(&pages); /* reads no shared state but the clock hook */
 }

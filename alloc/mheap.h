@@ -63,6 +63,11 @@ void sl_mheap_flush_pagecache(sl_pagecache_t *pc);
  * max_bytes are released. Serialised with other calls. Returns the bytes released. */
 size_t sl_mheap_scavenge(uint64_t cutoff_ms, size_t max_bytes);
 
+/* Whether pages the scavenger released were handed out again at most window_ms (the
+ * window of the previous call) after the last free into their block, since the previous
+ * call; *idle_ms: the longest such time (sl_pagealloc_take_reuse_locked). */
+bool sl_mheap_take_reuse(uint64_t window_ms, uint64_t *idle_ms);
+
 /* The clock of the page allocator's free times, in milliseconds. */
 uint64_t sl_mheap_clock_ms(void);
 

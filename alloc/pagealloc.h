@@ -48,11 +48,17 @@ typedef struct sl_pagealloc {
     size_t mapped_bytes;
     sl_pageblock_t *oldest, *newest; /* the decay list */
     uint64_t (*clock_ms)(void);      /* NULL: CLOCK_MONOTONIC_COARSE; tests set their own */
+    /* Released pages handed out again within reuse_window_ms of their block's last free:
+     * the longest such idle time since the scavenger last asked (reuse_seen: any). */
+    uint64_t reuse_window_ms;
+    uint64_t reuse_idle_ms;
+    bool reuse_seen;
 } sl_pagealloc_t;
 
 /* First fit of npages aligned to align_pages. Returns the address or 0; *needzero says
  * whether any page of the run was used before (not known to be zero); *reused counts
- * its pages that the scavenger had released (they fault in again when touched). */
+ * its pages that the scavenger had released (they fault in again when touched); handing
+ * those out notes how long their blocks had been idle (sl_pagealloc_take_reuse_locked). */
 uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t align_pages,
                                     bool *needzero, size_t *reused);
 
@@ -88,6 +94,11 @@ size_t sl_pagealloc_scav_take_locked(sl_pagealloc_t *pa, uint64_t cutoff_ms, siz
 
 /* After a released run: free again, now scavenged. */
 void sl_pagealloc_scav_done_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t npages);
+
+/* Whether released pages were handed out again, at most window_ms (the value set by the
+ * previous call; 0 at first) after the last free into their block, since the previous
+ * call; *idle_ms: the longest such time. Sets the window for the next call. */
+bool sl_pagealloc_take_reuse_locked(sl_pagealloc_t *pa, uint64_t window_ms, uint64_t *idle_ms);
 
 size_t sl_pagealloc_free_pages_locked(const sl_pagealloc_t *pa, size_t *scavenged);
 

@@ -5,6 +5,24 @@
 #define SL_SCAVENGER_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+/* The effective decay time stretches to at most this many times $SPANLAB_DECAY_MS. */
+#define SL_DECAY_STRETCH 16
+
+/* The decay controller (scavenger.c explains it): base_ms is $SPANLAB_DECAY_MS, max_ms
+ * SL_DECAY_STRETCH times it, eff_ms the decay time in force, calm_since when it last
+ * changed or last had to grow. */
+typedef struct sl_decay {
+    uint64_t base_ms, max_ms, eff_ms, calm_since;
+} sl_decay_t;
+
+/* One step at `now`: reused says whether released pages were handed out again at most
+ * max_ms after their block's last free, idle_ms the longest such time. */
+void sl_decay_update(sl_decay_t *d, uint64_t now, bool reused, uint64_t idle_ms);
+
+/* The decay time in force (relaxed; $SPANLAB_DECAY_MS without a background thread). */
+uint64_t sl_scavenger_decay_ms(void);
 
 /* Start the thread if enabled and not yet running. Never call with a lock held. */
 void sl_scavenger_start(void);

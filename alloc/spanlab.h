@@ -50,6 +50,7 @@ struct sl_stats {
     uint64_t scav_releases;             /* madvise calls, each returning one run of pages */
     uint64_t scav_pages_released;       /* 8 KiB pages returned to the OS, in total */
     uint64_t scav_pages_refaulted;      /* released pages handed out again (they fault in) */
+    uint64_t scav_decay_ms;             /* the decay time in force (stretched after refaults) */
     size_t reservations;                /* address-space reservations made for the heap */
     size_t reservations_reduced;        /* of which smaller than asked (a limit refused more) */
     uint64_t enomem;                    /* allocations answered NULL + ENOMEM: out of memory */

@@ -15,6 +15,7 @@ void sl_stats(struct sl_stats *out) {
     if (sl_ensure_init() <= 0)
         return;
     sl_mheap_stats(out);
+    out->scav_decay_ms = sl_scavenger_decay_ms();
     out->enomem = sl_malloc_enomem();
     sl_central_counters(-1, &out->central);
 }

@@ -53,11 +53,12 @@ __attribute__((destructor)) static void preload_stats_at_exit(void) {
            "spanlab[%ld]: variant=%s policy=%s mapped=" PRELOAD_MIB_FMT " inuse=" PRELOAD_MIB_FMT
            " free=" PRELOAD_MIB_FMT " released=" PRELOAD_MIB_FMT
            " spans_small=%zu spans_large=%zu large_inuse=" PRELOAD_MIB_FMT
-           " scavenges=%llu releases=%llu released_pages=%llu refaulted_pages=%llu",
+           " scavenges=%llu releases=%llu released_pages=%llu refaulted_pages=%llu decay_ms=%llu",
            pid, sl_variant(), sl_policy(), PRELOAD_MIB(st.heap_mapped), PRELOAD_MIB(st.heap_inuse),
            PRELOAD_MIB(st.heap_free), PRELOAD_MIB(st.heap_released), st.spans_small, st.spans_large,
            PRELOAD_MIB(st.large_inuse), PRELOAD_U64(st.scavenges), PRELOAD_U64(st.scav_releases),
-           PRELOAD_U64(st.scav_pages_released), PRELOAD_U64(st.scav_pages_refaulted));
+           PRELOAD_U64(st.scav_pages_released), PRELOAD_U64(st.scav_pages_refaulted),
+           PRELOAD_U64(st.scav_decay_ms));
     sl_say(preload_stats_fd,
            "spanlab[%ld]: central cache=%llu uncache=%llu put_available=%llu grown=%llu "
            "returned=%llu available=%llu parked=%llu cached=%llu lock_waits=%llu "

@@ -10,6 +10,7 @@
 #include "mcache.h"
 #include "mheap.h"
 #include "pagealloc.h"
+#include "scavenger.h"
 #include "span.h"
 #include "spanlab.h"
 #include "sweep.h"
@@ -200,6 +201,64 @@ static void test_scavenge_decay(void) {
     sl_pagealloc_return_block_locked(&pa, BLK(3), fm, sm, rm);
     CHECK(sl_pagealloc_alloc_locked(&pa, 1, 1, &nz, &ru) == BLK(3) && ru == 1);
     CHECK(sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, SIZE_MAX, &at) == 0);
+}
+
+/* Reuse of released pages is reported with how long their block had been idle, within
+ * the window the previous call set; the decay controller stretches and relaxes. */
+static void test_reuse_and_decay_control(void) {
+    sl_pagealloc_t pa = {0};
+    pa.clock_ms = fake_clock;
+    uintptr_t base = (uintptr_t)1 << 44;
+    CHECK(sl_pagealloc_grow_locked(&pa, base, SL_ARENA_PAGES) == 0);
+    bool nz;
+    size_t ru;
+    uint64_t idle = 0;
+    CHECK(sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz, &ru) == base);
+    CHECK(!sl_pagealloc_take_reuse_locked(&pa, 5000, &idle));
+    fake_now = 10000;
+    sl_pagealloc_free_locked(&pa, BLK(4), SL_BLOCK_PAGES);
+    sl_pagealloc_free_locked(&pa, BLK(6), SL_BLOCK_PAGES);
+    fake_now = 11000;
+    sl_pagealloc_free_locked(&pa, BLK(5), SL_BLOCK_PAGES);
+    uintptr_t at;
+    size_t n;
+    while ((n = sl_pagealloc_scav_take_locked(&pa, 11000, SIZE_MAX, &at)) > 0)
+        sl_pagealloc_scav_done_locked(&pa, at, n);
+    /* Block 4 back 3 s after its free (a page cache takes it): seen, 3000 ms. */
+    fake_now = 13000;
+    uint64_t fm, sm, rm;
+    CHECK(sl_pagealloc_take_block_locked(&pa, &fm, &sm, &rm) == BLK(4) && rm == ~(uint64_t)0);
+    CHECK(sl_pagealloc_take_reuse_locked(&pa, 5000, &idle) && idle == 3000);
+    CHECK(!sl_pagealloc_take_reuse_locked(&pa, 2500, &idle));
+    /* Blocks 5 and 6 in one run: each block's own idle time; the longest within the
+     * window (2500 ms, set above) counts: block 5's 2000 ms, not block 6's 3000. */
+    CHECK(sl_pagealloc_alloc_locked(&pa, 2 * SL_BLOCK_PAGES, 1, &nz, &ru) == BLK(5) &&
+          ru == 2 * SL_BLOCK_PAGES);
+    CHECK(sl_pagealloc_take_reuse_locked(&pa, 0, &idle) && idle == 2000);
+    sl_pagealloc_return_block_locked(&pa, BLK(4), fm, sm, rm);
+
+    /* The controller: base 1 s, at most 16 s. */
+    sl_decay_t d = {1000, 16000, 1000, 0};
+    sl_decay_update(&d, 100, true, 400); /* shorter than the base: not released by decay */
+    CHECK(d.eff_ms == 1000);
+    sl_decay_update(&d, 200, true, 1500);
+    CHECK(d.eff_ms == 3000 && d.calm_since == 200);
+    sl_decay_update(&d, 300, true, 1200); /* never shrinks on a reuse */
+    CHECK(d.eff_ms == 3000 && d.calm_since == 300);
+    sl_decay_update(&d, 400, true, 12000);
+    CHECK(d.eff_ms == 16000); /* capped */
+    sl_decay_update(&d, 16000, false, 0);
+    CHECK(d.eff_ms == 16000); /* not yet calm for 16 s */
+    sl_decay_update(&d, 16400, false, 0);
+    CHECK(d.eff_ms == 8000 && d.calm_since == 16400);
+    sl_decay_update(&d, 24400, false, 0);
+    CHECK(d.eff_ms == 4000);
+    sl_decay_update(&d, 28400, false, 0);
+    sl_decay_update(&d, 30400, false, 0);
+    sl_decay_update(&d, 31400, false, 0);
+    CHECK(d.eff_ms == 1000);
+    sl_decay_update(&d, 90000, false, 0); /* never below the base */
+    CHECK(d.eff_ms == 1000);
 }
 
 /* Through the heap: a freed large object is released by sl_scavenge, counted, and a
@@ -492,6 +551,7 @@ int main(void) {
     test_pagealloc();
     test_scavenge_many_regions();
     test_scavenge_decay();
+    test_reuse_and_decay_control();
     test_scavenge_counters();
     test_spanmap();
     test_calloc_zero();
