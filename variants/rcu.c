@@ -115,6 +115,8 @@
 #define RCU_WALK_RETRIES 4
 /* Retired nodes (all sets) that wake the reclaimer before its period ends. */
 #define RCU_RETIRE_BATCH 1024
+/* A set adds its retired nodes to the global total this many at a time. */
+#define RCU_RETIRE_STEP 32
 /* The reclaimer's period when fewer are retired, and its rest after each pass. */
 #define RCU_RECLAIM_MS     20
 #define RCU_RECLAIM_GAP_US 1000
@@ -163,8 +165,11 @@ struct rcu_set {
     uint32_t nlinked;          /* nodes on the list (offering or dead); under lock */
     unsigned id;               /* this set's number in rcu_sets; immutable after init */
     _Atomic uint32_t xretired; /* nretired for lock-free peeking by reclaim (relaxed hint) */
+    /* The count: spans offered (written under lock, so a load and a store, no RMW) minus
+     * spans claimed (by readers, one RMW each). Also pop's test for an empty set. */
+    _Atomic uint64_t xoffered;
+    _Atomic uint64_t xclaimed;
     /* Stats, relaxed: never used for synchronization. */
-    _Atomic uint64_t xavail; /* nodes on the list still offering a span */
     _Atomic uint64_t xlock_waits;
     _Atomic uint64_t xcas_retries;
     _Atomic uint64_t xgrace_waits; /* grace periods a push of this set waited for */
@@ -182,20 +187,25 @@ static struct rcu_set *rset(sl_spanset_t *set) {
 
 /* Serialises reclaim passes: a detached batch lives only on the reclaimer's stack. */
 static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic int xlocked_mode; /* set in a fork child: no RCU readers, no grace periods */
-static char rcu_gp_sync;         /* TSan annotation address for grace periods */
+/* Set in a fork child: no RCU readers, no grace periods. Read by every pop and push, so it
+ * and the other read-mostly flags below do not share a cache line with xretired_total. */
+static _Alignas(64) _Atomic int xlocked_mode;
+static char rcu_gp_sync; /* TSan annotation address for grace periods */
 
 /* The node pool: nodes free for any set. pool_lock is a leaf under a set lock. */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static rcu_node_t *pool_free;           /* under pool_lock */
-static uint64_t pool_nfree;             /* under pool_lock */
-static _Atomic uint64_t xnodes_total;   /* nodes carved so far (relaxed; stats, tests) */
-static _Atomic uint64_t xretired_total; /* sum of nretired (relaxed; the reclaimer's trigger) */
+static rcu_node_t *pool_free;         /* under pool_lock */
+static uint64_t pool_nfree;           /* under pool_lock */
+static _Atomic uint64_t xnodes_total; /* nodes carved so far (relaxed; stats, tests) */
+/* Retired nodes of all sets, counted in steps of RCU_RETIRE_STEP per set (a set's last
+ * nretired % RCU_RETIRE_STEP are not in it): the reclaimer's trigger and the cap (relaxed).
+ * Alone on its line: it is the one global that retiring writes. */
+static _Alignas(64) _Atomic uint64_t xretired_total;
 
 /* The reclaimer thread. xreclaimer: 0 not started, 1 started or not wanted. xattached:
  * some thread attached (its mcache was created); until then push may start the reclaimer
  * (tests and slbench's central workload drive the sets with no mcache). */
-static _Atomic int xreclaimer;
+static _Alignas(64) _Atomic int xreclaimer;
 static _Atomic int xattached;
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
@@ -257,6 +267,13 @@ static void node_set_where(rcu_node_t *n, uint32_t where) {
     sl_store_relaxed(&n->xwhere, where);
 }
 
+/* True when RCU_RETIRED_CAP nodes wait for a grace period: a push then takes only nodes
+ * that a grace period freed rather than carve new ones. Read only when the set's cache is
+ * empty. */
+static bool retired_at_cap(void) {
+    return sl_load_relaxed(&xretired_total) >= RCU_RETIRED_CAP;
+}
+
 /* Refill c's cache from the pool, carving new nodes unless at_cap. Caller holds c->lock.
  * False when nothing could be had (the pool is empty, and at_cap or out of memory). */
 static bool cache_refill_locked(struct rcu_set *c, bool at_cap) {
@@ -293,10 +310,10 @@ static bool cache_refill_locked(struct rcu_set *c, bool at_cap) {
     return true;
 }
 
-/* A free node for c, or NULL. Caller holds c->lock. With at_cap, takes only nodes that a
- * grace period already freed. */
-static rcu_node_t *node_take_locked(struct rcu_set *c, bool at_cap) {
-    if (!c->cache && !cache_refill_locked(c, at_cap))
+/* A free node for c, or NULL. Caller holds c->lock. Unless any, takes only nodes that a
+ * grace period already freed when the retired-node cap is reached. */
+static rcu_node_t *node_take_locked(struct rcu_set *c, bool any) {
+    if (!c->cache && !cache_refill_locked(c, !any && retired_at_cap()))
         return NULL;
     rcu_node_t *n = c->cache;
     c->cache = n->pool_next;
@@ -339,7 +356,10 @@ static bool retire_locked(struct rcu_set *c, rcu_node_t *n) {
     c->retired_tail = n;
     c->nretired++;
     sl_store_relaxed(&c->xretired, c->nretired);
-    return sl_faa_relaxed(&xretired_total, 1) + 1 == RCU_RETIRE_BATCH;
+    if (c->nretired % RCU_RETIRE_STEP)
+        return false;
+    uint64_t total = sl_faa_relaxed(&xretired_total, RCU_RETIRE_STEP) + RCU_RETIRE_STEP;
+    return total >= RCU_RETIRE_BATCH && total - RCU_RETIRE_STEP < RCU_RETIRE_BATCH;
 }
 
 /* Unlink *pp (a dead node) and retire it. Its next link stays intact for readers still
@@ -399,7 +419,9 @@ static void offer_locked(struct rcu_set *c, rcu_node_t *n, sl_span_t *s) {
      * AVAILABLE state are visible to the reader whose claim CAS reads this.
      * pairs with rcu.c:try_claim. model rcu.cc:publish_store */
     sl_store_release(&n->xspan, s);
-    sl_faa_relaxed(&c->xavail, 1);
+    /* Under the lock: a load and a store, no RMW. Before the list publishes n (head
+     * assign), so a claim is counted after its offer. */
+    sl_store_relaxed(&c->xoffered, sl_load_relaxed(&c->xoffered) + 1);
 }
 
 /* Offer s in the free node n, linked at the head of c's list. */
@@ -428,7 +450,7 @@ static void wake_reclaimer(void) {
  * for (the background one held reclaim_lock) runs no grace period of its own. */
 static unsigned reclaim(struct rcu_set *waiter) {
     uint16_t ids[RCU_MAX_SETS];
-    unsigned nids = 0, n = 0;
+    unsigned nids = 0, n = 0, counted = 0;
     /* A waiter counts one grace period whether it waits for the pass in progress, runs
      * its own, or both. */
     bool waited = pthread_mutex_trylock(&reclaim_lock) != 0;
@@ -444,6 +466,7 @@ static unsigned reclaim(struct rcu_set *waiter) {
             c->gp_tail = c->retired_tail;
             c->ngp = c->nretired;
             n += c->nretired;
+            counted += c->nretired - c->nretired % RCU_RETIRE_STEP;
             ids[nids++] = (uint16_t)id;
         }
         c->retired = c->retired_tail = NULL;
@@ -462,7 +485,7 @@ static unsigned reclaim(struct rcu_set *waiter) {
             sl_count(waiter ? &waiter->xgrace_waits : &rcu_sets[ids[0]]->xgrace_bg);
             waited = false; /* counted */
         }
-        sl_fas_relaxed(&xretired_total, n);
+        sl_fas_relaxed(&xretired_total, counted);
         /* Each set gets its own nodes back, spliced whole (no walk over cold nodes); a
          * set already holding RCU_CACHE_KEEP gives them to the pool. The set lock (or the
          * pool lock) orders our last use of the batch before its reuse by a push. */
@@ -509,10 +532,10 @@ static void *reclaimer_main(void *arg) {
         pthread_mutex_unlock(&wake_lock);
         if (sl_load_relaxed(&xlocked_mode))
             return NULL;
-        if (sl_load_relaxed(&xretired_total) > 0) {
-            reclaim(NULL);
+        /* Every period: the total misses a set's last few retired nodes, and reclaim
+         * peeks at each set (one relaxed load) and waits only if some set has any. */
+        if (reclaim(NULL))
             nanosleep(&gap, NULL);
-        }
     }
     return NULL;
 }
@@ -569,6 +592,16 @@ static void rcu_destroy(sl_spanset_t *set) {
     pthread_mutex_destroy(&rset(set)->lock);
 }
 
+/* Spans offered by c and not claimed: exact at quiescence; 0 while a push is in flight
+ * (the contract allows it). */
+static uint64_t set_count(struct rcu_set *c) {
+    /* Acquire: a claim seen here was offered, and its offer's store is seen below.
+     * pairs with rcu.c:try_claim */
+    uint64_t claimed = sl_load_acquire(&c->xclaimed);
+    uint64_t offered = sl_load_relaxed(&c->xoffered);
+    return offered > claimed ? offered - claimed : 0;
+}
+
 /* Claim n's span, or NULL when it is claimed already (or by a racer now). */
 static sl_span_t *try_claim(struct rcu_set *c, rcu_node_t *n) {
     sl_span_t *s = sl_load_relaxed(&n->xspan);
@@ -577,7 +610,10 @@ static sl_span_t *try_claim(struct rcu_set *c, rcu_node_t *n) {
     /* Acquire: we see what the giver wrote before offering s; one claimer wins.
      * pairs with rcu.c:offer_locked. model rcu.cc:claim_cas */
     if (sl_cas_acq_rel(&n->xspan, &s, NULL)) {
-        sl_fas_relaxed(&c->xavail, 1);
+        /* Release (an RMW, so later claims continue the release sequence): a count that
+         * reads this claim (acquire) sees the offer's xoffered store.
+         * pairs with rcu.c:set_count */
+        sl_faa_acq_rel(&c->xclaimed, 1);
         sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
         return s;
     }
@@ -632,6 +668,10 @@ static sl_span_t *claim_locked(struct rcu_set *c) {
 
 static sl_span_t *rcu_pop(sl_spanset_t *set) {
     struct rcu_set *c = rset(set);
+    /* An empty set is answered without a walk (the sweep policy pops empty sets about as
+     * often as full ones, and an empty list may still hold dead nodes). */
+    if (!set_count(c))
+        return NULL;
     if (!reader_ready())
         return claim_locked(c);
     sl_span_t *s = NULL;
@@ -656,14 +696,12 @@ static int rcu_push(sl_spanset_t *set, sl_span_t *s) {
     struct rcu_set *c = rset(set);
     if (!sl_load_relaxed(&xreclaimer) && !sl_load_relaxed(&xattached))
         reclaimer_start(); /* only a program that drives the sets directly gets here */
-    bool at_cap = sl_load_relaxed(&xretired_total) >= RCU_RETIRED_CAP;
     lock_set(c);
-    bool wake = false;
 #ifndef SL_TSAN_CANARY /* the canary's plant is on the linking path: always take it */
     rcu_node_t *h = c->head;
     if (h && node_dead(h)) {
         /* The common case: the head was claimed since the last push. Revive it. */
-        wake = prune_behind_locked(c, h);
+        bool wake = prune_behind_locked(c, h);
         offer_locked(c, h, s);
         unlock_set(c);
         if (wake)
@@ -671,17 +709,15 @@ static int rcu_push(sl_spanset_t *set, sl_span_t *s) {
         return 0;
     }
 #endif
-    rcu_node_t *n = node_take_locked(c, at_cap);
+    /* A new node: nothing is retired on this path, so there is nobody to wake. */
+    rcu_node_t *n = node_take_locked(c, false);
     if (!n) {
         /* At the cap, or out of memory: free the retired nodes with one grace period (or
          * find them freed by the reclaimer's), then take any node there is. */
         unlock_set(c);
-        if (wake)
-            wake_reclaimer();
-        wake = false;
         reclaim(c);
         lock_set(c);
-        n = node_take_locked(c, false);
+        n = node_take_locked(c, true);
         if (!n) {
             unlock_set(c);
             return -ENOMEM;
@@ -694,13 +730,11 @@ static int rcu_push(sl_spanset_t *set, sl_span_t *s) {
     link_head_locked(c, n, s);
     unlock_set(c);
 #endif
-    if (wake)
-        wake_reclaimer();
     return 0;
 }
 
 static uint64_t rcu_count(sl_spanset_t *set) {
-    return sl_load_relaxed(&rset(set)->xavail);
+    return set_count(rset(set));
 }
 
 static void rcu_stats(sl_spanset_t *set, struct sl_central_counters *out) {
@@ -852,5 +886,12 @@ unsigned sl_rcu_test_reclaim(void) {
 
 void sl_rcu_test_nodes(uint64_t *total, uint64_t *retired) {
     *total = sl_load_relaxed(&xnodes_total);
-    *retired = sl_load_relaxed(&xretired_total);
+    /* Exact, unlike xretired_total: every set's retired list and detached batch. */
+    *retired = 0;
+    for (unsigned id = 0; id < rcu_nsets; id++) {
+        struct rcu_set *c = rcu_sets[id];
+        lock_set(c);
+        *retired += c->nretired + c->ngp;
+        unlock_set(c);
+    }
 }
