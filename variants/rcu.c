@@ -110,11 +110,11 @@
 #include "stall.h"
 
 /* A reader that skipped this many claimed (dead) nodes prunes them if the lock is free. */
-#define RCU_PRUNE_DEAD 8
+#define RCU_PRUNE_DEAD 1
 /* Walks retried when every available node seen was claimed under our feet. */
 #define RCU_WALK_RETRIES 4
 /* Retired nodes (all sets) that wake the reclaimer before its period ends. */
-#define RCU_RETIRE_BATCH 1024
+#define RCU_RETIRE_BATCH 4096
 /* A set adds its retired nodes to the global total this many at a time. */
 #define RCU_RETIRE_STEP 32
 /* The reclaimer's period when fewer are retired, and its rest after each pass. */
@@ -318,6 +318,10 @@ static rcu_node_t *node_take_locked(struct rcu_set *c, bool any) {
     rcu_node_t *n = c->cache;
     c->cache = n->pool_next;
     c->ncache--;
+    /* The next node taken is cold (a grace period has passed since it was last used):
+     * fetch it now, for writing, so that the next push does not wait for it. */
+    if (c->cache)
+        __builtin_prefetch(c->cache, 1);
     return n;
 }
 
@@ -348,12 +352,12 @@ static bool retire_locked(struct rcu_set *c, rcu_node_t *n) {
         return false;
     }
     node_set_where(n, SL_RCU_NODE_RETIRED);
-    n->pool_next = NULL;
-    if (c->retired_tail)
-        c->retired_tail->pool_next = n;
-    else
-        c->retired = n;
-    c->retired_tail = n;
+    /* At the front: no store into an older (by now cold) retired node. The tail, kept for
+     * splicing, is the first node retired since the last pass. */
+    n->pool_next = c->retired;
+    c->retired = n;
+    if (!c->retired_tail)
+        c->retired_tail = n;
     c->nretired++;
     sl_store_relaxed(&c->xretired, c->nretired);
     if (c->nretired % RCU_RETIRE_STEP)
