@@ -7,22 +7,32 @@
  *               place by CAS on its xspan (span -> NULL); it takes no lock. A claimed node
  *               is dead. A push that finds the head dead revives it in place (stores its
  *               span in it: the node never left the list, so no grace period is involved)
- *               and unlinks the run of dead nodes behind it; a reader that skipped
- *               RCU_PRUNE_DEAD dead nodes unlinks the dead ones at the front if the lock
- *               is free. An unlinked node is retired. The span itself is never held
- *               back: it may be pushed again at once, into any set.
+ *               and unlinks the run of dead nodes behind it; a reader that skipped more
+ *               than RCU_PRUNE_DEAD dead nodes unlinks the dead ones at the front if the
+ *               lock is free (trylock: it never waits). An unlinked node is retired. The
+ *               span itself is never held back: it may be pushed again at once, into any
+ *               set. A set counts spans offered (under the lock) and claimed (by the
+ *               claim, one RMW): count() is their difference, and pop answers an empty set
+ *               from it without entering the list.
+ * Costs:        pop: one CAS on the node and one RMW on the set's claim counter, no lock.
+ *               push: the set lock and plain stores; retiring writes only the set (the
+ *               global retired total moves RCU_RETIRE_STEP at a time). Every dead node a
+ *               claim walks past is a likely cache miss, so readers prune early (after 2):
+ *               an uncontended trylock costs less than the walks it saves (cachegrind,
+ *               variants/README.md).
  * Grace period: only nodes wait, and the allocation path does not wait for them. Retired
  *               nodes collect per set; a background reclaimer thread detaches every set's
  *               retired list, runs one urcu_memb_synchronize_rcu for all of them and gives
  *               each set its own nodes back, spliced whole into its node cache (counted in
- *               grace_periods_bg). It wakes when
- *               RCU_RETIRE_BATCH nodes are retired, or every RCU_RECLAIM_MS, and sleeps at
- *               least RCU_RECLAIM_GAP_US between passes, so a busy process pays about one
- *               grace period per millisecond, whatever its span traffic. A push whose set
- *               cache and the pool are empty takes new nodes from the metadata allocator;
- *               it waits for a grace period itself (counted in grace_periods) only when
- *               RCU_RETIRED_CAP nodes are already waiting for one (the reclaimer cannot
- *               keep up, or is not running), so memory held by retired nodes is bounded.
+ *               grace_periods_bg). It wakes when RCU_RETIRE_BATCH nodes are retired, or
+ *               every RCU_RECLAIM_MS, and sleeps at least RCU_RECLAIM_GAP_US between
+ *               passes, so a busy process pays at most one grace period per millisecond,
+ *               whatever its span traffic (larson under eager, the busiest workload here,
+ *               about one per 4 ms). A push whose set cache and the pool are empty takes
+ *               new nodes from the metadata allocator; it waits for a grace period itself
+ *               (counted in grace_periods) only when RCU_RETIRED_CAP nodes are already
+ *               waiting for one (the reclaimer cannot keep up, or is not running), so
+ *               memory held by retired nodes is bounded.
  *               Why not call_rcu: call_rcu allocates (call_rcu_data, and a worker made with
  *               pthread_create, which callocs its thread's TLS vector) and this library is
  *               the process malloc; liburcu 0.13 never tears that worker down and leaves
