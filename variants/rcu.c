@@ -25,14 +25,15 @@
  *               retired list, runs one urcu_memb_synchronize_rcu for all of them and gives
  *               each set its own nodes back, spliced whole into its node cache (counted in
  *               grace_periods_bg). It wakes when RCU_RETIRE_BATCH nodes are retired, or
- *               every RCU_RECLAIM_MS, and sleeps at least RCU_RECLAIM_GAP_US between
+ *               every RCU_RECLAIM_MS, and leaves at least RCU_RECLAIM_GAP_US between
  *               passes, so a busy process pays at most one grace period per millisecond,
- *               whatever its span traffic (larson under eager, the busiest workload here,
- *               about one per 4 ms). A push whose set cache and the pool are empty takes
- *               new nodes from the metadata allocator; it waits for a grace period itself
- *               (counted in grace_periods) only when RCU_RETIRED_CAP nodes are already
- *               waiting for one (the reclaimer cannot keep up, or is not running), so
- *               memory held by retired nodes is bounded.
+ *               whatever its span traffic (larson under eager, the busiest workload here:
+ *               100-150 a second), and the thread wakes once per pass or period: on a
+ *               loaded machine each wake-up may take a CPU from a worker. A push whose set
+ *               cache and the pool are empty takes new nodes from the metadata allocator;
+ *               it waits for a grace period itself (counted in grace_periods) only when
+ *               RCU_RETIRED_CAP nodes are already waiting for one (the reclaimer cannot
+ *               keep up, or is not running), so memory held by retired nodes is bounded.
  *               Why not call_rcu: call_rcu allocates (call_rcu_data, and a worker made with
  *               pthread_create, which callocs its thread's TLS vector) and this library is
  *               the process malloc; liburcu 0.13 never tears that worker down and leaves
@@ -127,8 +128,8 @@
 #define RCU_RETIRE_BATCH 4096
 /* A set adds its retired nodes to the global total this many at a time. */
 #define RCU_RETIRE_STEP 32
-/* The reclaimer's period when fewer are retired, and its rest after each pass. */
-#define RCU_RECLAIM_MS     20
+/* The reclaimer's period when fewer are retired, and the least time between two passes. */
+#define RCU_RECLAIM_MS     50
 #define RCU_RECLAIM_GAP_US 1000
 /* Retired nodes beyond which a push that needs a node waits for a grace period instead of
  * taking new memory (65536 nodes = 2 MiB). */
@@ -528,9 +529,16 @@ static unsigned reclaim(struct rcu_set *waiter) {
     return n;
 }
 
+static int64_t monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void *reclaimer_main(void *arg) {
     (void)arg;
-    const struct timespec gap = {0, RCU_RECLAIM_GAP_US * 1000L};
+    const int64_t gap_ns = RCU_RECLAIM_GAP_US * 1000L;
+    int64_t last_pass = monotonic_ns() - gap_ns;
     for (;;) {
         pthread_mutex_lock(&wake_lock);
         if (sl_load_relaxed(&xretired_total) < RCU_RETIRE_BATCH) {
@@ -546,10 +554,18 @@ static void *reclaimer_main(void *arg) {
         pthread_mutex_unlock(&wake_lock);
         if (sl_load_relaxed(&xlocked_mode))
             return NULL;
+        /* At most one pass per gap. Sleeping only then (not after every pass) keeps
+         * the thread's wake-ups, each of which may take a CPU from a worker, to one per
+         * period or batch. */
+        int64_t wait_ns = last_pass + gap_ns - monotonic_ns();
+        if (wait_ns > 0) {
+            struct timespec gap = {0, (long)wait_ns};
+            nanosleep(&gap, NULL);
+        }
         /* Every period: the total misses a set's last few retired nodes, and reclaim
          * peeks at each set (one relaxed load) and waits only if some set has any. */
         if (reclaim(NULL))
-            nanosleep(&gap, NULL);
+            last_pass = monotonic_ns();
     }
     return NULL;
 }
