@@ -28,7 +28,7 @@
  *               every RCU_RECLAIM_MS, and leaves at least RCU_RECLAIM_GAP_US between
  *               passes, so a busy process pays at most one grace period per millisecond,
  *               whatever its span traffic (larson under eager, the busiest workload here:
- *               100-150 a second), and the thread wakes once per pass or period: on a
+ *               80-380 a second), and the thread wakes once per pass or period: on a
  *               loaded machine each wake-up may take a CPU from a worker. A push whose set
  *               cache and the pool are empty takes new nodes from the metadata allocator;
  *               it waits for a grace period itself (counted in grace_periods) only when
