@@ -310,7 +310,7 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
     return s;
 }
 
-void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner) {
+void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner, bool adopted) {
     uintptr_t none = 0;
     /* The caller won PARKED -> TRANSIT: the span has no owner. model home.cc:claim_cas */
     if (!atomic_compare_exchange_strong_explicit(&s->xowner, &none, owner, memory_order_acq_rel,
@@ -321,7 +321,7 @@ void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner) {
      * of it only needs "not PARKED". model home.cc:claim_state_store */
     atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
     s->home = NULL;
-    sl_counter_bump(s->spanclass, SL_CTR_HOME);
+    sl_counter_bump(s->spanclass, adopted ? SL_CTR_ADOPT : SL_CTR_HOME);
 }
 
 static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
@@ -446,12 +446,14 @@ void sl_central_counters(int spc, struct sl_central_counters *out) {
         out->put_available_calls += c[SL_CTR_PUT_AVAILABLE];
         out->spans_grown += c[SL_CTR_GROWN];
         out->spans_returned += c[SL_CTR_RETURNED];
-        out->spans_cached += c[SL_CTR_CACHE] + c[SL_CTR_HOME] - c[SL_CTR_UNCACHE];
-        out->spans_parked += c[SL_CTR_PARKS] - c[SL_CTR_PUT_AVAILABLE] - c[SL_CTR_HOME];
+        out->spans_cached += c[SL_CTR_CACHE] + c[SL_CTR_HOME] + c[SL_CTR_ADOPT] - c[SL_CTR_UNCACHE];
+        out->spans_parked +=
+            c[SL_CTR_PARKS] - c[SL_CTR_PUT_AVAILABLE] - c[SL_CTR_HOME] - c[SL_CTR_ADOPT];
         out->local_frees += c[SL_CTR_LOCAL_FREES];
         out->remote_frees += c[SL_CTR_REMOTE_FREES];
         out->home_returns += c[SL_CTR_HOME];
         out->spills += c[SL_CTR_SPILL];
+        out->adoptions += c[SL_CTR_ADOPT];
         out->swept_alloc += c[SL_CTR_SWEPT_ALLOC];
         out->swept_bg += c[SL_CTR_SWEPT_BG];
         out->sweep_reclaimed += c[SL_CTR_RECLAIMED];

@@ -126,8 +126,9 @@ void sl_central_uncache(sl_span_t *s, uintptr_t owner);
 void sl_central_note_free_remote(sl_span_t *s);
 
 /* The caller won PARKED -> TRANSIT on s and keeps it for cache `owner` (the home policy):
- * xowner CAS 0 -> owner, state CACHED, counted as a home return; swept when next used. */
-void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner);
+ * xowner CAS 0 -> owner, state CACHED, counted as a home return (the span's home thread)
+ * or an adoption (another thread's span); swept when next used. */
+void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner, bool adopted);
 
 /* A span the caller owns (TRANSIT, not full) into set i of its class. When the set cannot
  * take it (-ENOMEM), an all-free span goes back to the mheap and any other joins the

@@ -26,6 +26,8 @@ enum {
     SL_CTR_RECLAIMED,     /* sweep policy: objects those sweeps found freed */
     SL_CTR_CACHE_SLOTS,   /* free slots of the spans sl_central_cache handed out */
     SL_CTR_FLUSH,         /* uncache calls of a span with slots it never handed out */
+    SL_CTR_ADOPT,         /* parked spans of another (or an exited) thread taken onto the
+                           * freeing thread's home list (home policy) */
     SL_CTR_N
 };
 

@@ -32,6 +32,7 @@ struct sl_mcache {
     uint64_t gen;
     uint64_t drain_seen; /* policy drain epoch last honoured (sweep: the flush generation) */
     sl_home_list_t home[SL_NUM_SPAN_CLASSES]; /* home policy; empty otherwise */
+    bool draining; /* home policy: the lists are being given back; adopt nothing */
 };
 
 extern sl_mcache_t sl_mcache_empty;

@@ -4,10 +4,15 @@
  * owner-local (malloc.c tests the span's owner field). An exhausted span parks with its
  * home recorded; if the first free into it comes from the home thread (same cache, same
  * incarnation: caches are recycled), that thread takes it back onto its list without the
- * mcentral. Remote unparks, spans past the cap (spills) and thread exit go to the
- * mcentral. Refill order: current span, home list, mcentral. sl_scavenge drains the lists:
- * the calling thread's at once, others' at their next refill (a drain epoch, Go's
- * flushGen). Neighbours: central.c (park/unpark, claim), mcache.c, malloc.c. */
+ * mcentral. If it comes from another thread that allocates from the span's class and has
+ * room, that thread adopts the span onto its own list (mimalloc's reclaim-on-free): a
+ * span whose objects two threads free, or whose owner exited (larson's generations), then
+ * collects frees in one owner's list instead of passing through the mcentral with one
+ * free slot per trip. Remote unparks by a thread that does not allocate from the class,
+ * spans past the cap (spills) and thread exit go to the mcentral. Refill order: current
+ * span, home list, mcentral. sl_scavenge drains the lists: the calling thread's at once,
+ * others' at their next refill (a drain epoch, Go's flushGen). Neighbours: central.c
+ * (park/unpark, claim), mcache.c, malloc.c. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -18,7 +23,7 @@
 #include "policy.h"
 
 /* The default cap: measured (README, "Span-return policies"). */
-#define HOME_DEFAULT_KIB 128
+#define HOME_DEFAULT_KIB 512
 
 static size_t home_cap = (size_t)HOME_DEFAULT_KIB << 10; /* set once by configure */
 static _Atomic uint64_t xdrain_epoch;                    /* bumped by sl_scavenge */
@@ -42,6 +47,7 @@ static void give_back(sl_mcache_t *c, sl_span_t *s) {
 }
 
 static void drain_lists(sl_mcache_t *c) {
+    c->draining = true; /* no adoption while we give spans back */
     for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
         sl_home_list_t *l = &c->home[spc];
         while (l->head) {
@@ -52,24 +58,44 @@ static void drain_lists(sl_mcache_t *c) {
         }
         l->bytes = 0;
     }
+    c->draining = false;
+}
+
+/* Room on c's home list of class spc for s. */
+static bool has_room(sl_mcache_t *c, const sl_span_t *s) {
+    return c->home[s->spanclass].bytes + span_bytes(s) <= home_cap;
+}
+
+static void home_push(sl_mcache_t *c, sl_span_t *s) {
+    sl_home_list_t *l = &c->home[s->spanclass];
+    s->home_next = l->head;
+    l->head = s;
+    l->bytes += span_bytes(s);
 }
 
 static bool home_unparked(sl_span_t *s) {
     sl_mcache_t *c = sl_tls_mcache;
     /* Plain reads: the parker wrote them before its seq_cst PARKED store, which our
      * winning CAS read. pairs with central.c:uncache. model home.cc:home_check */
-    if (s->home != (const void *)c || s->home_gen != c->gen)
-        return false; /* a remote unpark, or a stale home (the cache was recycled) */
-    sl_central_claim_unparked(s, (uintptr_t)c);
-    sl_home_list_t *l = &c->home[s->spanclass];
-    if (l->bytes + span_bytes(s) > home_cap) {
-        sl_counter_bump(s->spanclass, SL_CTR_SPILL);
-        give_back(c, s);
+    if (s->home == (const void *)c && s->home_gen == c->gen) {
+        sl_central_claim_unparked(s, (uintptr_t)c, false);
+        if (!has_room(c, s)) {
+            sl_counter_bump(s->spanclass, SL_CTR_SPILL);
+            give_back(c, s);
+            return true;
+        }
+        home_push(c, s);
         return true;
     }
-    s->home_next = l->head;
-    l->head = s;
-    l->bytes += span_bytes(s);
+    /* Another thread's span (or a dead thread's: the home is stale). Adopt it if this
+     * thread allocates from the class (its current span is real), is not giving its
+     * spans back, and has room: the span then collects frees in our list instead of going
+     * through the mcentral with one free slot (mimalloc's reclaim-on-free). */
+    if (c == &sl_mcache_empty || c->draining || c->alloc[s->spanclass] == &sl_span_empty ||
+        !has_room(c, s))
+        return false;
+    sl_central_claim_unparked(s, (uintptr_t)c, true);
+    home_push(c, s);
     return true;
 }
 
@@ -106,6 +132,7 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
 
 static void home_flush(sl_mcache_t *c) {
     drain_lists(c);
+    c->draining = true; /* the thread is leaving: adopt nothing more */
 }
 
 static void home_drain(void) {
@@ -119,8 +146,8 @@ static void home_drain(void) {
 
 const sl_policy_t sl_policy_home = {
     .name = "home",
-    .summary = "a thread keeps a capped list of its own partial spans; its own first free "
-               "into a parked span brings it home",
+    .summary = "a thread keeps a capped list of its own partial spans; the first free into a "
+               "parked span brings it home, or to the freer's list (adoption)",
     .nsets = 1,
     .configure = home_configure,
     .refill = home_refill,

@@ -35,6 +35,7 @@ struct sl_central_counters {
     uint64_t sweep_reclaimed;     /* objects those sweeps reclaimed (per swept span: divide) */
     uint64_t cache_slots;         /* free slots of the spans cache calls handed out */
     uint64_t flushes;             /* uncache calls of a span before it was exhausted */
+    uint64_t adoptions;           /* parked spans of other threads a freeing thread took (home) */
 };
 
 struct sl_stats {

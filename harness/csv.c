@@ -59,6 +59,7 @@ const char *const sl_bench_csv_columns[] = {
     "sweep_reclaimed",
     "cache_slots", /* schema 4 */
     "flushes",
+    "adoptions", /* schema 5 */
     NULL,
 };
 

@@ -64,7 +64,8 @@ __attribute__((destructor)) static void preload_stats_at_exit(void) {
            "returned=%llu available=%llu parked=%llu cached=%llu lock_waits=%llu "
            "cas_retries=%llu grace_periods=%llu grace_periods_bg=%llu local_frees=%llu "
            "remote_frees=%llu home_returns=%llu spills=%llu sweep_cycles=%llu swept_alloc=%llu "
-           "swept_bg=%llu sweep_reclaimed=%llu cache_slots=%llu flushes=%llu",
+           "swept_bg=%llu sweep_reclaimed=%llu cache_slots=%llu flushes=%llu "
+           "adoptions=%llu",
            pid, PRELOAD_U64(c->cache_calls), PRELOAD_U64(c->uncache_calls),
            PRELOAD_U64(c->put_available_calls), PRELOAD_U64(c->spans_grown),
            PRELOAD_U64(c->spans_returned), PRELOAD_U64(c->spans_available),
@@ -73,7 +74,8 @@ __attribute__((destructor)) static void preload_stats_at_exit(void) {
            PRELOAD_U64(c->grace_periods_bg), PRELOAD_U64(c->local_frees),
            PRELOAD_U64(c->remote_frees), PRELOAD_U64(c->home_returns), PRELOAD_U64(c->spills),
            PRELOAD_U64(c->sweep_cycles), PRELOAD_U64(c->swept_alloc), PRELOAD_U64(c->swept_bg),
-           PRELOAD_U64(c->sweep_reclaimed), PRELOAD_U64(c->cache_slots), PRELOAD_U64(c->flushes));
+           PRELOAD_U64(c->sweep_reclaimed), PRELOAD_U64(c->cache_slots), PRELOAD_U64(c->flushes),
+           PRELOAD_U64(c->adoptions));
     /* Out of memory: reservations smaller than an arena (an address-space limit refused
      * 64 MiB), heap pages that became metadata (mmap refused), NULL answers. */
     sl_say(preload_stats_fd,

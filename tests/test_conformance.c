@@ -10,7 +10,7 @@
  *   SL_CONF_ROUNDS (300) rounds of the parked-span edge test (parkrace: 100x as many)
  *   SL_CONF_SCALE (1)    multiplies all three sizes above (and the seconds): a soak sets
  *                        e.g. SL_CONF_SCALE=50 to make every phase 50 times longer
- * Phases: owner basic central park parkrace aba payload churn cycle owners canary leaks
+ * Phases: owner basic central park parkrace aba payload churn cycle adopt owners canary leaks
  * (default: all, in this order; canary does something only in -DSL_TSAN_CANARY builds,
  * where TSan must report; leaks, last, checks the heap is back to where it started).
  */
@@ -1248,6 +1248,150 @@ static void check_owners(const char *when, unsigned nrecords) {
     free(t);
 }
 
+/* --- Phase adopt: the home policy adopts another thread's parked span on free -------------
+ * Thread A fills two spans of one class (they park, home A). A thread with a cache but no
+ * span of that class frees into the first: it does not adopt, the span goes to the
+ * mcentral. A thread that allocates from the class frees into the second: it adopts it
+ * (CACHED by its cache, on its home list, counted in `adoptions`, no mcentral call) and
+ * its next refill takes it from the home list; ownership is then checked heap-wide. */
+
+#define ADOPT_SIZE 640 /* 12 objects per 8 KiB span */
+#define ADOPT_MAX  256
+static pthread_barrier_t adopt_parked, adopt_bar; /* A and us; A, the user and us */
+static void *adopt_objs[ADOPT_MAX];
+static sl_span_t *adopt_span[2];                /* A's two full spans */
+static unsigned adopt_first[2], adopt_count[2]; /* A's objects in each: [first, first+count) */
+
+static sl_span_t *span_of(const void *p) {
+    return sl_spanmap_lookup((uintptr_t)p);
+}
+
+static void *adopt_filler(void *arg) {
+    (void)arg;
+    unsigned n = 0, k = 0;
+    sl_span_t *cur = NULL;
+    while (k < 3) { /* until the third span: the first two are full and parked */
+        CHECK(n < ADOPT_MAX, "adopt: %u objects without filling two spans", n);
+        void *p = sl_malloc(ADOPT_SIZE);
+        CHECK(p != NULL, "malloc");
+        adopt_objs[n] = p;
+        if (span_of(p) != cur) {
+            cur = span_of(p);
+            if (k < 2) {
+                adopt_span[k] = cur;
+                adopt_first[k] = n;
+            }
+            k++;
+        }
+        if (k <= 2)
+            adopt_count[k - 1]++;
+        n++;
+    }
+    record_my_cache(&own_records[0]);
+    pthread_barrier_wait(&adopt_parked); /* spans parked; the freers run */
+    pthread_barrier_wait(&adopt_bar);    /* the user recorded its cache */
+    pthread_barrier_wait(&adopt_bar);    /* ownership checked */
+    for (unsigned i = 0; i < n; i++)
+        if (adopt_objs[i])
+            sl_free(adopt_objs[i]);
+    return NULL;
+}
+
+static void adopt_free(unsigned span, unsigned i) {
+    sl_free(adopt_objs[adopt_first[span] + i]);
+    adopt_objs[adopt_first[span] + i] = NULL;
+}
+
+static void *adopt_no_class(void *arg) {
+    (void)arg;
+    void *other = sl_malloc(48); /* a cache, but no span of the test's class */
+    CHECK(other != NULL, "malloc");
+    adopt_free(0, 0);
+    sl_free(other);
+    return NULL;
+}
+
+static void *adopt_user(void *arg) {
+    (void)arg;
+    sl_span_t *s = adopt_span[1];
+    unsigned spc = s->spanclass;
+    void *mine[ADOPT_MAX];
+    unsigned n = 0;
+    CHECK((mine[n++] = sl_malloc(ADOPT_SIZE)) != NULL, "malloc"); /* a span of the class */
+    CHECK(span_of(mine[0]) != s, "adopt: a parked span was handed out");
+    struct sl_central_counters c0, c1, c2;
+    sl_central_counters((int)spc, &c0);
+    adopt_free(1, 0);
+    sl_central_counters((int)spc, &c1);
+    const sl_mcache_t *c = sl_tls_mcache;
+    CHECK(c1.adoptions == c0.adoptions + 1 && c1.put_available_calls == c0.put_available_calls,
+          "adopt: the first free into another thread's parked span: %llu adoptions, %llu made "
+          "available (want 1 and 0)",
+          (unsigned long long)(c1.adoptions - c0.adoptions),
+          (unsigned long long)(c1.put_available_calls - c0.put_available_calls));
+    CHECK(sl_span_state(s) == SL_SPAN_CACHED && atomic_load(&s->xowner) == (uintptr_t)c &&
+              c->home[spc].head == s,
+          "adopt: span %p state %u owner %#lx, not on this thread's home list", (void *)s,
+          sl_span_state(s), (unsigned long)atomic_load(&s->xowner));
+    if (adopt_count[1] > 1)
+        adopt_free(1, 1); /* now owner-local */
+    /* Allocate until an object comes from s: the refill takes it from the home list. */
+    while (span_of(mine[n - 1]) != s) {
+        CHECK(n < ADOPT_MAX, "adopt: the adopted span was never used");
+        CHECK((mine[n++] = sl_malloc(ADOPT_SIZE)) != NULL, "malloc");
+    }
+    sl_central_counters((int)spc, &c2);
+    CHECK(c2.cache_calls == c1.cache_calls, "adopt: %llu mcentral calls to reach the adopted span",
+          (unsigned long long)(c2.cache_calls - c1.cache_calls));
+    record_my_cache(&own_records[1]);
+    pthread_barrier_wait(&adopt_bar); /* main checks ownership */
+    pthread_barrier_wait(&adopt_bar);
+    for (unsigned i = 0; i < n; i++)
+        sl_free(mine[i]);
+    return NULL; /* the exit gives the adopted span back */
+}
+
+static void phase_adopt(void) {
+    if (strcmp(sl_policy(), "home") != 0) {
+        printf("  adopt: the home policy only\n");
+        return;
+    }
+    CHECK(pthread_barrier_init(&adopt_parked, NULL, 2) == 0 &&
+              pthread_barrier_init(&adopt_bar, NULL, 3) == 0,
+          "barrier");
+    pthread_t a, b;
+    memset(adopt_count, 0, sizeof adopt_count);
+    memset(adopt_objs, 0, sizeof adopt_objs);
+    CHECK(pthread_create(&a, NULL, adopt_filler, NULL) == 0, "pthread_create");
+    pthread_barrier_wait(&adopt_parked);
+    for (unsigned k = 0; k < 2; k++)
+        CHECK(sl_span_state(adopt_span[k]) == SL_SPAN_PARKED, "adopt: full span %p state %u",
+              (void *)adopt_span[k], sl_span_state(adopt_span[k]));
+    unsigned spc = adopt_span[0]->spanclass;
+    struct sl_central_counters c0, c1;
+    sl_central_counters((int)spc, &c0);
+    CHECK(pthread_create(&b, NULL, adopt_no_class, NULL) == 0, "pthread_create");
+    pthread_join(b, NULL);
+    sl_central_counters((int)spc, &c1);
+    CHECK(c1.adoptions == c0.adoptions && c1.put_available_calls == c0.put_available_calls + 1,
+          "adopt: a thread with no span of the class: %llu adoptions, %llu made available "
+          "(want 0 and 1)",
+          (unsigned long long)(c1.adoptions - c0.adoptions),
+          (unsigned long long)(c1.put_available_calls - c0.put_available_calls));
+    CHECK(pthread_create(&b, NULL, adopt_user, NULL) == 0, "pthread_create");
+    pthread_barrier_wait(&adopt_bar); /* the user recorded its cache */
+    record_my_cache(&own_records[2]);
+    check_owners("adopt: with an adopted span", 3);
+    pthread_barrier_wait(&adopt_bar);
+    pthread_join(b, NULL);
+    pthread_join(a, NULL);
+    pthread_barrier_destroy(&adopt_bar);
+    pthread_barrier_destroy(&adopt_parked);
+    printf("  adopt: a freer without the class left the span to the mcentral; one with it "
+           "adopted it and refilled from it\n");
+    check_conservation("adopt");
+}
+
 struct own_worker {
     unsigned id, nworkers;
     void *objs[OWN_OBJS];
@@ -1470,8 +1614,9 @@ static const struct {
     {"central", phase_central, true},   {"park", phase_park, true},
     {"parkrace", phase_parkrace, true}, {"aba", phase_aba, true},
     {"payload", phase_payload, false},  {"churn", phase_churn, false},
-    {"cycle", phase_cycle, false},      {"owners", phase_owners, false},
-    {"canary", phase_canary, true},     {"leaks", phase_leaks, false},
+    {"cycle", phase_cycle, false},      {"adopt", phase_adopt, false},
+    {"owners", phase_owners, false},    {"canary", phase_canary, true},
+    {"leaks", phase_leaks, false},
 };
 #define NPHASES (sizeof phases / sizeof phases[0])
 

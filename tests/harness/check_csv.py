@@ -15,7 +15,8 @@ REQUIRED_COLS = ["allocator", "variant", "policy", "workload", "threads", "rep",
                  "lock_waits", "cas_retries", "grace_periods", "grace_periods_bg", "minor_faults",
                  "scav_releases", "scav_pages_released", "scav_pages_refaulted", "local_frees",
                  "remote_frees", "home_returns", "spills", "sweep_cycles", "swept_alloc", "swept_bg",
-                 "sweep_reclaimed", "cache_slots", "flushes"]
+                 "sweep_reclaimed", "cache_slots", "flushes",
+                 "adoptions"]
 NUMERIC = ["threads", "rep", "seconds", "ops", "mops_per_s", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib", "cpu_seconds",
            "mops_per_cpu_s", "load_start", "load_end"]
