@@ -1272,9 +1272,9 @@ static void *adopt_filler(void *arg) {
     unsigned n = 0, k = 0;
     sl_span_t *cur = NULL;
     while (k < 3) { /* until the third span: the first two are full and parked */
-        CHECK(n < ADOPT_MAX, "adopt: %u objects without filling two spans", n);
+        REQUIRE(n < ADOPT_MAX, "adopt: %u objects without filling two spans", n);
         void *p = sl_malloc(ADOPT_SIZE);
-        CHECK(p != NULL, "malloc");
+        REQUIRE(p != NULL, "malloc");
         adopt_objs[n] = p;
         if (span_of(p) != cur) {
             cur = span_of(p);
@@ -1299,7 +1299,7 @@ static void adopt_free(unsigned span, unsigned i) {
 static void *adopt_no_class(void *arg) {
     (void)arg;
     void *other = sl_malloc(48); /* a cache, but no span of the test's class */
-    CHECK(other != NULL, "malloc");
+    REQUIRE(other != NULL, "malloc");
     adopt_free(0, 0);
     sl_free(other);
     return NULL;
@@ -1311,32 +1311,33 @@ static void *adopt_user(void *arg) {
     unsigned spc = s->spanclass;
     void *mine[ADOPT_MAX];
     unsigned n = 0;
-    CHECK((mine[n++] = sl_malloc(ADOPT_SIZE)) != NULL, "malloc"); /* a span of the class */
-    CHECK(span_of(mine[0]) != s, "adopt: a parked span was handed out");
+    REQUIRE((mine[n++] = sl_malloc(ADOPT_SIZE)) != NULL, "malloc"); /* a span of the class */
+    REQUIRE(span_of(mine[0]) != s, "adopt: a parked span was handed out");
     struct sl_central_counters c0, c1, c2;
     sl_central_counters((int)spc, &c0);
     adopt_free(1, 0);
     sl_central_counters((int)spc, &c1);
     const sl_mcache_t *c = sl_tls_mcache;
-    CHECK(c1.adoptions == c0.adoptions + 1 && c1.put_available_calls == c0.put_available_calls,
-          "adopt: the first free into another thread's parked span: %llu adoptions, %llu made "
-          "available (want 1 and 0)",
-          (unsigned long long)(c1.adoptions - c0.adoptions),
-          (unsigned long long)(c1.put_available_calls - c0.put_available_calls));
-    CHECK(sl_span_state(s) == SL_SPAN_CACHED && atomic_load(&s->xowner) == (uintptr_t)c &&
-              c->home[spc].head == s,
-          "adopt: span %p state %u owner %#lx, not on this thread's home list", (void *)s,
-          sl_span_state(s), (unsigned long)atomic_load(&s->xowner));
+    REQUIRE(c1.adoptions == c0.adoptions + 1 && c1.put_available_calls == c0.put_available_calls,
+            "adopt: the first free into another thread's parked span: %llu adoptions, %llu made "
+            "available (want 1 and 0)",
+            (unsigned long long)(c1.adoptions - c0.adoptions),
+            (unsigned long long)(c1.put_available_calls - c0.put_available_calls));
+    REQUIRE(sl_span_state(s) == SL_SPAN_CACHED && atomic_load(&s->xowner) == (uintptr_t)c &&
+                c->home[spc].head == s,
+            "adopt: span %p state %u owner %#lx, not on this thread's home list", (void *)s,
+            sl_span_state(s), (unsigned long)atomic_load(&s->xowner));
     if (adopt_count[1] > 1)
         adopt_free(1, 1); /* now owner-local */
     /* Allocate until an object comes from s: the refill takes it from the home list. */
     while (span_of(mine[n - 1]) != s) {
-        CHECK(n < ADOPT_MAX, "adopt: the adopted span was never used");
-        CHECK((mine[n++] = sl_malloc(ADOPT_SIZE)) != NULL, "malloc");
+        REQUIRE(n < ADOPT_MAX, "adopt: the adopted span was never used");
+        REQUIRE((mine[n++] = sl_malloc(ADOPT_SIZE)) != NULL, "malloc");
     }
     sl_central_counters((int)spc, &c2);
-    CHECK(c2.cache_calls == c1.cache_calls, "adopt: %llu mcentral calls to reach the adopted span",
-          (unsigned long long)(c2.cache_calls - c1.cache_calls));
+    REQUIRE(c2.cache_calls == c1.cache_calls,
+            "adopt: %llu mcentral calls to reach the adopted span",
+            (unsigned long long)(c2.cache_calls - c1.cache_calls));
     record_my_cache(&own_records[0]);
     pthread_barrier_wait(&adopt_bar); /* main checks ownership */
     pthread_barrier_wait(&adopt_bar);
@@ -1350,27 +1351,27 @@ static void phase_adopt(void) {
         printf("  adopt: the home policy only\n");
         return;
     }
-    CHECK(pthread_barrier_init(&adopt_bar, NULL, 2) == 0, "barrier");
+    REQUIRE(pthread_barrier_init(&adopt_bar, NULL, 2) == 0, "barrier");
     pthread_t a, b;
     memset(adopt_count, 0, sizeof adopt_count);
     memset(adopt_objs, 0, sizeof adopt_objs);
-    CHECK(pthread_create(&a, NULL, adopt_filler, NULL) == 0, "pthread_create");
+    REQUIRE(pthread_create(&a, NULL, adopt_filler, NULL) == 0, "pthread_create");
     pthread_join(a, NULL);
     for (unsigned k = 0; k < 2; k++)
-        CHECK(sl_span_state(adopt_span[k]) == SL_SPAN_PARKED, "adopt: full span %p state %u",
-              (void *)adopt_span[k], sl_span_state(adopt_span[k]));
+        REQUIRE(sl_span_state(adopt_span[k]) == SL_SPAN_PARKED, "adopt: full span %p state %u",
+                (void *)adopt_span[k], sl_span_state(adopt_span[k]));
     unsigned spc = adopt_span[0]->spanclass;
     struct sl_central_counters c0, c1;
     sl_central_counters((int)spc, &c0);
-    CHECK(pthread_create(&b, NULL, adopt_no_class, NULL) == 0, "pthread_create");
+    REQUIRE(pthread_create(&b, NULL, adopt_no_class, NULL) == 0, "pthread_create");
     pthread_join(b, NULL);
     sl_central_counters((int)spc, &c1);
-    CHECK(c1.adoptions == c0.adoptions && c1.put_available_calls == c0.put_available_calls + 1,
-          "adopt: a thread with no span of the class: %llu adoptions, %llu made available "
-          "(want 0 and 1)",
-          (unsigned long long)(c1.adoptions - c0.adoptions),
-          (unsigned long long)(c1.put_available_calls - c0.put_available_calls));
-    CHECK(pthread_create(&b, NULL, adopt_user, NULL) == 0, "pthread_create");
+    REQUIRE(c1.adoptions == c0.adoptions && c1.put_available_calls == c0.put_available_calls + 1,
+            "adopt: a thread with no span of the class: %llu adoptions, %llu made available "
+            "(want 0 and 1)",
+            (unsigned long long)(c1.adoptions - c0.adoptions),
+            (unsigned long long)(c1.put_available_calls - c0.put_available_calls));
+    REQUIRE(pthread_create(&b, NULL, adopt_user, NULL) == 0, "pthread_create");
     pthread_barrier_wait(&adopt_bar); /* the user recorded its cache */
     record_my_cache(&own_records[1]);
     check_owners("adopt: with an adopted span", 2);
