@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +75,6 @@ void sl_bench_sample_reset(sl_bench_thread_t *t) {
 }
 
 void sl_bench_ready(sl_bench_thread_t *t) {
-    pthread_barrier_wait(&t->run->prepared);
     pthread_barrier_wait(&t->run->start);
     pthread_barrier_wait(&t->run->go);
 }
@@ -217,7 +215,6 @@ static void cell_prepare(const sl_bench_opts_t *o, sl_bench_run_t *run, struct c
         cell_fail("workload runs on spanlab only");
     run->be = cell_backend(a);
     atomic_init(&run->xstop, 0);
-    pthread_barrier_init(&run->prepared, NULL, run->nthreads + 1);
     pthread_barrier_init(&run->start, NULL, run->nthreads + 1);
     pthread_barrier_init(&run->go, NULL, run->nthreads + 1);
     pthread_barrier_init(&run->end, NULL, run->nthreads + 1);
@@ -340,8 +337,6 @@ static void cell_report(const sl_bench_run_t *run, const struct cell_result *res
     cell_say("rss_final_kib=%ld", sl_sysinfo_rss_kib());
     cell_say("minor_faults=%ld", res->minor_faults);
     if (run->be == &sl_bench_backend_spanlab) {
-        /* Events of the timed region (what `ops` counts); gauges and the scavenger's
-         * totals at the end of the cell. */
         struct sl_stats st;
         sl_stats(&st);
         cell_central_delta(&res->central0, &res->central1, &st.central);
@@ -354,10 +349,10 @@ static void cell_report(const sl_bench_run_t *run, const struct cell_result *res
         cell_say("spans_available=%llu", (unsigned long long)c->spans_available);
         cell_say("spans_parked=%llu", (unsigned long long)c->spans_parked);
         cell_say("spans_cached=%llu", (unsigned long long)c->spans_cached);
-        cell_say("lock_waits=%llu", EVENTS(lock_waits));
-        cell_say("cas_retries=%llu", EVENTS(cas_retries));
-        cell_say("grace_periods=%llu", EVENTS(grace_periods));
-        cell_say("grace_periods_bg=%llu", EVENTS(grace_periods_bg));
+        cell_say("lock_waits=%llu", (unsigned long long)c->lock_waits);
+        cell_say("cas_retries=%llu", (unsigned long long)c->cas_retries);
+        cell_say("grace_periods=%llu", (unsigned long long)c->grace_periods);
+        cell_say("grace_periods_bg=%llu", (unsigned long long)c->grace_periods_bg);
         cell_say("scav_releases=%llu", (unsigned long long)st.scav_releases);
         cell_say("scav_pages_released=%llu", (unsigned long long)st.scav_pages_released);
         cell_say("scav_pages_refaulted=%llu", (unsigned long long)st.scav_pages_refaulted);
