@@ -90,7 +90,8 @@ static bool home_unparked(sl_span_t *s) {
     /* Another thread's span (or a dead thread's: the home is stale). Adopt it if this
      * thread allocates from the class (its current span is real), is not giving its
      * spans back, and has room: the span then collects frees in our list instead of going
-     * through the mcentral with one free slot (mimalloc's reclaim-on-free). */
+     * through the mcentral with one free slot (mimalloc's reclaim-on-free).
+     * model home.cc:adopt_check */
     if (c == &sl_mcache_empty || c->draining || c->alloc[s->spanclass] == &sl_span_empty ||
         !has_room(c, s))
         return false;

@@ -9,7 +9,8 @@
 // (seq_cst), the re-check. Then thread 0 frees object 0 and thread 1 (cache D) object 1,
 // after a last write into it; both take the remote path (S has no owner while parked).
 // Whoever wins PARKED -> TRANSIT asks the policy: the home thread takes S onto its home
-// list (owner CAS 0 -> C, CACHED), anyone else sends it to the mcentral. Thread 0 then
+// list (owner CAS 0 -> C, CACHED); thread 1 does not allocate from S's class, so if it
+// wins, S goes to the mcentral. Thread 0 then
 // refills from its home list (sweeps S: takes the remote bits), reuses every slot it got
 // back (a plain write into the object), fills S and parks it again, home again (the ABA
 // episode of the state word).
@@ -17,10 +18,14 @@
 // flush bumps C's incarnation and puts C on the free list (a mutex, as mcache.c's
 // free_lock). Thread 2 takes C if it is there (mcache_create: a new incarnation) or uses a
 // cache of its own, and frees object 2; thread 1 frees object 1.
+// Scenario "adoption" (2 threads): the first scenario, but thread 1 allocates from S's
+// class and has room: if it wins, it adopts S onto its own home list (mimalloc's
+// reclaim-on-free), then refills from it (sweeps S, reuses the slots it got back).
 // Checked: S ends in exactly one place (a home list, the mcentral, or parked with no free
 // pending: no lost wake-up), one destination per park; it goes home only to the cache
-// incarnation that parked it (a remote unpark, or a recycled cache's new thread, sends it
-// to the mcentral); a span comes home with a free slot; the home fields the unparker reads
+// incarnation that parked it, to another thread's list only by adoption by a thread that
+// allocates from the class (a recycled cache's new thread that does not goes to the
+// mcentral); a span comes home with a free slot; the home fields the unparker reads
 // and the slots the home thread reuses are ordered after their writers (rl::var: a data
 // race otherwise); no free is lost or swept twice.
 // Not a mutant here: a relaxed PARKED -> TRANSIT CAS. The freer's own seq_cst load of the
@@ -34,6 +39,8 @@ SL_SITE(uncache_owner_cas, "alloc/central.c", cas, rl::mo_acq_rel);
 SL_SITE(park_store, "alloc/central.c", store, rl::mo_seq_cst);
 SL_SITE(unpark_cas, "alloc/central.c", cas, rl::mo_seq_cst);
 SL_STEP(unparked_call, "alloc/central.c", "sl_policy_active->unparked(s)");
+SL_STEP(adopt_check, "alloc/policy_home.c",
+        "c->alloc[s->spanclass] == &sl_span_empty ... !has_room(c, s)");
 SL_STEP(home_check, "alloc/policy_home.c",
         "s->home ... (const void *)c ... s->home_gen ... c->gen");
 SL_SITE(claim_cas, "alloc/central.c", cas, rl::mo_acq_rel);
@@ -51,6 +58,8 @@ static const std::vector<slm::mutant> mutants = {
     {"no-home-check", "home_unparked takes any unparked span home, whoever freed into it"},
     {"no-gen-check", "home_unparked does not compare the incarnation (a recycled cache's new "
                      "thread takes home a span its predecessor parked)"},
+    {"adopt-any", "home_unparked adopts another thread's span whether or not it allocates from "
+                  "the class"},
     {"home-sweep-relaxed", "the sweep of a span taken from the home list takes the remote bits "
                            "with a relaxed exchange"},
 };
@@ -58,18 +67,23 @@ static const std::vector<slm::mutant> mutants = {
 enum { CACHED = 1, AVAILABLE = 2, PARKED = 3, TRANSIT = 4 };
 enum { NOCACHE = 0, C = 1, D = 2, E = 3 }; // cache identities (mcache addresses)
 
-template <int Recycle> struct home_model : rl::test_suite<home_model<Recycle>, Recycle ? 3 : 2> {
+enum { PLAIN = 0, RECYCLE = 1, ADOPT = 2 }; // the scenarios
+
+template <int Kind> struct home_model : rl::test_suite<home_model<Kind>, Kind == RECYCLE ? 3 : 2> {
+    static const bool Recycle = Kind == RECYCLE;
     rl::atomic<unsigned> state, xfree, owner;
     rl::var<unsigned> home, home_gen; // s->home, s->home_gen: plain, published by the park
     rl::var<unsigned> gen_c;          // C's incarnation (c->gen), C's holder only
     rl::var<int> list_c;              // C's home list holds S (C's holder only)
+    rl::var<int> list_d;              // D's home list holds S (thread 1 only)
     rl::var<int> obj[3];              // the objects' contents
     rl::var<int> pool_has_c;          // mcache.c's free list holds C (under free_lock)
     rl::mutex free_lock;
     // Bookkeeping for after() (fibers: plain members are safe; not part of the protocol).
     unsigned cache[3]; // each thread's cache
-    unsigned parks, to_home, to_central, pushed_partial, freed, swept;
-    unsigned parked_by, parked_gen, home_by, home_by_gen;
+    bool allocates[3]; // its cache allocates from S's class and has room (may adopt)
+    unsigned parks, to_home, to_central, pushed_partial, freed, swept, adopted;
+    unsigned parked_by, parked_gen, home_by, home_by_gen, adopted_by;
 
     void before() {
         state($).store(CACHED, rl::mo_relaxed);
@@ -79,14 +93,18 @@ template <int Recycle> struct home_model : rl::test_suite<home_model<Recycle>, R
         home_gen($) = 0;
         gen_c($) = 1;
         list_c($) = 0;
+        list_d($) = 0;
         pool_has_c($) = 0;
         for (int i = 0; i < 3; i++)
             obj[i]($) = 0;
         cache[0] = C;
         cache[1] = D;
         cache[2] = E;
-        parks = to_home = to_central = pushed_partial = freed = swept = 0;
-        parked_by = parked_gen = home_by = home_by_gen = 0;
+        allocates[0] = true;
+        allocates[1] = Kind == ADOPT;
+        allocates[2] = false;
+        parks = to_home = to_central = pushed_partial = freed = swept = adopted = 0;
+        parked_by = parked_gen = home_by = home_by_gen = adopted_by = 0;
     }
 
     unsigned cache_gen(unsigned c) {
@@ -128,21 +146,47 @@ template <int Recycle> struct home_model : rl::test_suite<home_model<Recycle>, R
         home($) = NOCACHE;
     }
 
-    // policy_home.c:home_unparked, run by the thread that won PARKED -> TRANSIT.
-    bool home_unparked(unsigned me) {
-        unsigned c = cache[me];
-        if (!slm::is("no-home-check") && home($) != c)
-            return false; // a remote unpark
-        if (!slm::is("no-gen-check") && home_gen($) != cache_gen(c))
-            return false; // a stale home: the cache was recycled
-        claim(c);
-        RL_ASSERT(xfree($).load(rl::mo_relaxed) != 0); // it comes home with a free slot
-        to_home++;
-        home_by = c;
-        home_by_gen = cache_gen(c);
+    void onto_list(unsigned c) {
+        RL_ASSERT(xfree($).load(rl::mo_relaxed) != 0); // it arrives with a free slot
         if (c == C)
             list_c($) = 1;
-        return true; // (another thread's list: only under a mutant; nobody refills from it)
+        else if (c == D)
+            list_d($) = 1;
+        // (E's list: only under a mutant; nobody refills from it)
+    }
+
+    // policy_home.c:home_unparked, run by the thread that won PARKED -> TRANSIT: its own
+    // span (same cache, same incarnation) comes home; another thread's (or a dead
+    // thread's: a stale home) is adopted by a thread that allocates from the class and
+    // has room; anything else goes to the mcentral.
+    bool home_unparked(unsigned me) {
+        unsigned c = cache[me];
+        bool mine = (slm::is("no-home-check") || home($) == c) &&
+                    (slm::is("no-gen-check") || home_gen($) == cache_gen(c));
+        if (mine) {
+            claim(c);
+            to_home++;
+            home_by = c;
+            home_by_gen = cache_gen(c);
+            onto_list(c);
+            return true;
+        }
+        if (!allocates[me] && !slm::is("adopt-any"))
+            return false;
+        claim(c);
+        adopted++;
+        adopted_by = me;
+        onto_list(c);
+        return true;
+    }
+
+    // home_refill: S from the home list, swept, every slot it got back reused.
+    void refill_from_list() {
+        unsigned bits = sweep(true);
+        RL_ASSERT(bits != 0);
+        for (unsigned i = 0; i < 3; i++)
+            if (bits & (1u << i))
+                obj[i]($) = -1; // the slot is reused
     }
 
     // central.c:sl_central_note_free_remote
@@ -221,17 +265,17 @@ template <int Recycle> struct home_model : rl::test_suite<home_model<Recycle>, R
                 return;
             }
             free_remote(0, 0);
-            if (list_c($)) { // home_refill: the home list, swept, then used
+            if (list_c($)) {
                 list_c($) = 0;
-                unsigned bits = sweep(true);
-                RL_ASSERT(bits != 0);
-                for (unsigned i = 0; i < 3; i++)
-                    if (bits & (1u << i))
-                        obj[i]($) = -1; // the slot is reused
-                park_home(0);           // filled again, exhausted again
+                refill_from_list();
+                park_home(0); // filled again, cold again: it parks from the list
             }
         } else if (idx == 1) {
             free_remote(1, 1);
+            if (list_d($)) { // adopted: our next refill uses it
+                list_d($) = 0;
+                refill_from_list();
+            }
         } else {
             // mcache_create: C if the free list has it (a new incarnation), else a cache of
             // its own.
@@ -250,18 +294,23 @@ template <int Recycle> struct home_model : rl::test_suite<home_model<Recycle>, R
 
     void after() {
         unsigned st = state($).load(rl::mo_relaxed), pending = xfree($).load(rl::mo_relaxed);
-        RL_ASSERT(!(st == PARKED && pending != 0));                                 // lost wake-up
-        RL_ASSERT(to_home + to_central - pushed_partial == parks - (st == PARKED)); // one per park
-        RL_ASSERT((swept | pending) == freed && (swept & pending) == 0);            // no free lost
+        RL_ASSERT(!(st == PARKED && pending != 0)); // lost wake-up
+        RL_ASSERT(to_home + adopted + to_central - pushed_partial ==
+                  parks - (st == PARKED));                               // one per park
+        RL_ASSERT((swept | pending) == freed && (swept & pending) == 0); // no free lost
         if (to_home) { // only to the incarnation that parked it
             RL_ASSERT(home_by == parked_by && home_by_gen == parked_gen);
+        }
+        if (adopted) { // only by a thread that allocates from the class
+            RL_ASSERT(allocates[adopted_by]);
         }
     }
 };
 
 int main(int argc, char **argv) {
     return slm::main(argc, argv, "home",
-                     {{"home-free-vs-remote-free", slm::simulate<home_model<0>>},
-                      {"recycled-cache", slm::simulate<home_model<1>>}},
+                     {{"home-free-vs-remote-free", slm::simulate<home_model<PLAIN>>},
+                      {"recycled-cache", slm::simulate<home_model<RECYCLE>>},
+                      {"adoption", slm::simulate<home_model<ADOPT>>}},
                      mutants);
 }
