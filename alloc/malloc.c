@@ -64,23 +64,24 @@ static __attribute__((noinline)) void *alloc_refill(size_t size, unsigned spc, b
     return p;
 }
 
+/* The hit: a free slot in the current window of this thread's span of the class. The
+ * cache holds only slots of that window below nelems (span.c:window_free), so a set bit
+ * is a slot to take; an empty cache (the window or the span is used up, or the sentinel
+ * span of a thread without a cache) goes out of line. */
 static inline void *alloc_fast(size_t size, unsigned spc, bool zero, sl_span_t **span_out) {
     sl_span_t *s = sl_tls_mcache->alloc[spc];
     uint64_t cache = s->alloc_cache;
     if (__builtin_expect(cache != 0, 1)) {
         unsigned t = (unsigned)__builtin_ctzll(cache);
-        unsigned idx = s->freeindex + t, fi = idx + 1;
-        /* Go's nextFreeFast: leave the 64-slot window reload to the slow path. */
-        if (__builtin_expect(idx < s->nelems && (fi % 64 != 0 || fi == s->nelems), 1)) {
-            s->alloc_cache = (cache >> t) >> 1;
-            s->freeindex = (uint16_t)fi;
-            void *p = sl_span_obj(s, idx);
-            if (zero && s->needzero)
-                memset(p, 0, s->elemsize);
-            if (span_out)
-                *span_out = s;
-            return p;
-        }
+        unsigned idx = s->freeindex + t;
+        s->alloc_cache = (cache >> t) >> 1; /* t + 1 may be 64 */
+        s->freeindex = (uint16_t)(idx + 1);
+        void *p = sl_span_obj(s, idx);
+        if (zero && s->needzero)
+            memset(p, 0, s->elemsize);
+        if (span_out)
+            *span_out = s;
+        return p;
     }
     return alloc_refill(size, spc, zero, span_out);
 }
@@ -195,6 +196,10 @@ static void free_remote(sl_span_t *s, unsigned idx) {
         sl_central_note_free_remote(s);
 }
 
+static __attribute__((noinline, cold)) _Noreturn void double_free(sl_span_t *s, unsigned idx) {
+    sl_report_bad("double free of %p", sl_span_obj(s, idx));
+}
+
 /* Owner-local free: this thread's cache owns the span (its current span of the class, or
  * one on its home list), so the owner-only fields are ours (no atomics). The slot comes
  * back at the next sweep. */
@@ -203,7 +208,7 @@ static inline void free_local(sl_span_t *s, unsigned idx) {
     uint64_t bit = (uint64_t)1 << (idx % 64);
     bool allocated = idx < s->freeindex || (s->alloc_bits[w] & bit);
     if (__builtin_expect(!allocated || (s->local_free[w] & bit), 0))
-        sl_report_bad("double free of %p", sl_span_obj(s, idx));
+        double_free(s, idx);
     s->local_free[w] |= bit;
 }
 
@@ -225,7 +230,19 @@ static _Noreturn void bad_pointer(const void *p, const char *why) {
     sl_report_bad("invalid free of %p: %s", p, why);
 }
 
+static __attribute__((noinline)) void free_unknown(void *p) {
+    if (!p || sl_bootstrap_owns(p))
+        return; /* free(NULL); the bootstrap arena is never reused */
+    bad_pointer(p, "not a pointer from spanlab");
+}
+
+/* Every free the fast path does not finish (s: the fast lookup's answer): not ours or NULL, a large
+ * object, a span another thread owns, a tiny object, and every bad pointer. */
 static __attribute__((noinline)) void free_slow(sl_span_t *s, uintptr_t a) {
+    if (!s && !(s = sl_spanmap_lookup_far(a))) {
+        free_unknown((void *)a);
+        return;
+    }
     uint32_t st = sl_span_state(s);
     if (st == SL_SPAN_LARGE) {
         if (a != s->base)
@@ -251,22 +268,15 @@ static __attribute__((noinline)) void free_slow(sl_span_t *s, uintptr_t a) {
     sl_free_slot(s, idx);
 }
 
-static __attribute__((noinline)) void free_unknown(void *p) {
-    if (!p || sl_bootstrap_owns(p))
-        return; /* free(NULL); the bootstrap arena is never reused */
-    bad_pointer(p, "not a pointer from spanlab");
-}
-
+/* The owner-local hit: the span is this thread's, p is the start of one of its objects
+ * (not a tiny one: those share a 16-byte slot). Everything else goes out of line, bad
+ * pointers included; the double-free check stays here (free_local). */
 void sl_free(void *p) {
     uintptr_t a = (uintptr_t)p;
-    sl_span_t *s = sl_spanmap_lookup(a);
-    if (__builtin_expect(!s, 0)) {
-        free_unknown(p);
-        return;
-    }
-    if (owned_here(s) && s->spanclass != SL_TINY_SPAN_CLASS) {
+    sl_span_t *s = sl_spanmap_lookup_near(a);
+    if (__builtin_expect(s != NULL && owned_here(s) && s->spanclass != SL_TINY_SPAN_CLASS, 1)) {
         unsigned idx = object_index(s, a);
-        if (__builtin_expect(a == (uintptr_t)sl_span_obj(s, idx) && a < s->limit, 1)) {
+        if (__builtin_expect(a == (uintptr_t)sl_span_obj(s, idx) && idx < s->nelems, 1)) {
             free_local(s, idx);
             return;
         }

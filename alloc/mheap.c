@@ -12,7 +12,10 @@
 #include "os.h"
 #include "tiny.h"
 
-_Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
+/* Slot 0's table is static: its header would sit at address 0, which the fast lookup would
+ * take for the NULL of a slot without a table (mheap.h:sl_spanmap_lookup_near). */
+static sl_arena_t arena0;
+_Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS] = {&arena0};
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Held for a whole scavenge: sl_scavenge() waits for a background pass's run in flight,
@@ -107,9 +110,16 @@ static int grow_locked(size_t npages) {
     uintptr_t base = (uintptr_t)mem;
     if ((base + bytes - 1) >> SL_ARENA_SHIFT >> SL_ARENA_L1_BITS)
         goto undo; /* beyond the page -> span map (mheap.h) */
+    /* A reservation on a slot boundary keeps the slot's table in its own first pages (the
+     * arena header), published only once the region exists: an undone reservation leaves
+     * no table pointing into unmapped memory. */
+    bool header = (base & (SL_ARENA_SIZE - 1)) == 0 && bytes > sizeof(sl_arena_t) &&
+                  !atomic_load_explicit(&sl_arenas[base >> SL_ARENA_SHIFT], memory_order_relaxed);
     for (uintptr_t a = base & ~(SL_ARENA_SIZE - 1); a < base + bytes; a += SL_ARENA_SIZE) {
         if (atomic_load_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], memory_order_relaxed))
             continue; /* a reduced reservation shares this 64 MiB with an earlier one */
+        if (header && a == base)
+            continue;
         sl_arena_t *ar = meta_alloc_locked(sizeof *ar);
         if (!ar)
             goto undo;
@@ -122,6 +132,14 @@ static int grow_locked(size_t npages) {
     meta_under_heap_lock = false;
     if (r < 0)
         goto undo;
+    if (header) {
+        sl_pagealloc_take_front_locked(&pages, base, SL_ARENA_HDR_PAGES);
+        meta_pages += SL_ARENA_HDR_PAGES;
+        /* Release: as above (the header is a fresh mapping: zero).
+         * pairs with mheap.h:sl_spanmap_lookup */
+        atomic_store_explicit(&sl_arenas[base >> SL_ARENA_SHIFT], (sl_arena_t *)base,
+                              memory_order_release);
+    }
     reservations++;
     if (bytes < full)
         reservations_reduced++;
@@ -129,6 +147,16 @@ static int grow_locked(size_t npages) {
 undo:
     sl_os_unreserve(mem, bytes);
     return -1;
+}
+
+sl_span_t *sl_spanmap_lookup_far(uintptr_t p) {
+    if ((p >> SL_ARENA_SHIFT) >> SL_ARENA_L1_BITS)
+        return NULL;
+    sl_arena_t *a = atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_acquire);
+    if (!a)
+        return NULL;
+    return atomic_load_explicit(&a->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)],
+                                memory_order_relaxed);
 }
 
 /* Point every page of s at s in the page -> span map. */
@@ -157,8 +185,8 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
     }
     s->freeindex = 0;
     s->alloc_count = 0;
-    s->alloc_cache = ~(uint64_t)0;
     memset(s->alloc_bits, 0, sizeof s->alloc_bits);
+    sl_span_refill_cache(s); /* all free, bits past nelems clear */
     memset(s->local_free, 0, sizeof s->local_free);
     for (unsigned w = 0; w < SL_SPAN_WORDS; w++)
         atomic_store_explicit(&s->xfree_bits[w], 0, memory_order_relaxed);

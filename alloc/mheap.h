@@ -30,22 +30,49 @@ typedef struct sl_pagecache {
     sl_span_t *stash[SL_DESC_STASH]; /* free descriptors owned by this thread */
 } sl_pagecache_t;
 
+/* The page -> span table of one 64 MiB slot of address space. Where a reservation starts
+ * on a slot boundary (every whole-arena reservation does), the table is the arena's own
+ * header: its first SL_ARENA_HDR_PAGES pages, kept out of the page heap as metadata, so
+ * free finds it by arithmetic. Elsewhere (a reduced reservation under an address-space
+ * limit, the later slots of a multi-arena reservation) it is a separate metadata block.
+ * sl_arenas[slot] points at the slot's table either way, or is NULL: not spanlab memory. */
 typedef struct sl_arena {
     _Atomic(sl_span_t *) spans[SL_ARENA_PAGES]; /* page -> span; stale after a free */
 } sl_arena_t;
 
+#define SL_ARENA_HDR_PAGES (sizeof(sl_arena_t) >> SL_PAGE_SHIFT)
+_Static_assert(sizeof(sl_arena_t) % SL_PAGE_SIZE == 0, "the arena header is whole pages");
+
 extern _Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
+
+/* The full lookup out of line (any slot; NULL past the map or where no table is). */
+sl_span_t *sl_spanmap_lookup_far(uintptr_t p);
+
+/* The fast lookup, arithmetic plus one load: the span whose page holds p when the slot's
+ * table is its arena header, else NULL (then ask sl_spanmap_lookup_far). The load of
+ * sl_arenas[] that says the table is there decides a branch and is not an input of the
+ * table load: the two issue together, and the span's descriptor is the second load of
+ * the chain. A pointer past the map (masked index) can never equal its slot's table. */
+static inline sl_span_t *sl_spanmap_lookup_near(uintptr_t p) {
+    uintptr_t hdr = p & ~(uintptr_t)(SL_ARENA_SIZE - 1);
+    size_t ai = (p >> SL_ARENA_SHIFT) & (((size_t)1 << SL_ARENA_L1_BITS) - 1);
+    /* Acquire: the zeroed table is visible before its pointer. pairs with mheap.c:grow_locked */
+    sl_arena_t *a = atomic_load_explicit(&sl_arenas[ai], memory_order_acquire);
+    if (__builtin_expect((uintptr_t)a != hdr, 0))
+        return NULL;
+    /* Hide the equality from the compiler, which would otherwise address the table
+     * through the value just loaded (one more load on the chain). */
+    __asm__("" : "+r"(hdr));
+    return atomic_load_explicit(
+        &((sl_arena_t *)hdr)->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)],
+        memory_order_relaxed);
+}
 
 /* The span that owns the page holding p, or NULL (not spanlab memory). The descriptor
  * may be stale: callers check its state and range. */
 static inline sl_span_t *sl_spanmap_lookup(uintptr_t p) {
-    uintptr_t ai = p >> SL_ARENA_SHIFT;
-    if (ai >> SL_ARENA_L1_BITS)
-        return NULL;
-    sl_arena_t *a = atomic_load_explicit(&sl_arenas[ai], memory_order_acquire);
-    if (!a)
-        return NULL;
-    return atomic_load_explicit(&a->spans[(p >> 13) & (SL_ARENA_PAGES - 1)], memory_order_relaxed);
+    sl_span_t *s = sl_spanmap_lookup_near(p);
+    return __builtin_expect(s != NULL, 1) ? s : sl_spanmap_lookup_far(p);
 }
 
 /* A new span of npages pages for span class spc (0/1: large), aligned to align_pages

@@ -164,6 +164,14 @@ bool sl_pagealloc_take_reuse_locked(sl_pagealloc_t *pa, uint64_t window_ms, uint
     return seen;
 }
 
+void sl_pagealloc_take_front_locked(sl_pagealloc_t *pa, uintptr_t base, size_t npages) {
+    sl_region_t *r = region_of(pa, base);
+    set_range(r->inuse, 0, npages, true, NULL);
+    r->scav_pages -= set_range(r->scav, 0, npages, false, r->scav);
+    r->free_pages -= npages;
+    r->hint = npages;
+}
+
 uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t align_pages,
                                     bool *needzero, size_t *reused) {
     /* Plain first fit over all free pages, released or not. Taking still-backed pages

@@ -72,6 +72,10 @@ void sl_pagealloc_free_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t npages)
 /* Add a fresh region of npages at base (all free, all scavenged). */
 int sl_pagealloc_grow_locked(sl_pagealloc_t *pa, uintptr_t base, size_t npages);
 
+/* The first npages of the region just grown at base, taken for good (metadata: the arena
+ * header, mheap.h). They were fresh: zero. */
+void sl_pagealloc_take_front_locked(sl_pagealloc_t *pa, uintptr_t base, size_t npages);
+
 /* Page cache refill: the 64-page aligned block holding the first free page; marks its
  * free pages in use and returns them as a mask (1 = free for the cache), with their
  * scavenged bits and, among those, the bits of pages the scavenger released (rel_mask).

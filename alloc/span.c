@@ -14,9 +14,17 @@ static inline uint64_t shift_out(uint64_t cache, unsigned t) {
     return (cache >> t) >> 1; /* t + 1 may be 64 */
 }
 
+/* Free slots of window w (1 = free): never a bit at or beyond nelems, so that the fast
+ * path needs no bound check (malloc.c:alloc_fast). */
+static inline uint64_t window_free(const sl_span_t *s, unsigned w) {
+    uint64_t c = ~s->alloc_bits[w];
+    unsigned past = (unsigned)s->nelems - w * 64; /* slots of the span from this window on */
+    return past >= 64 ? c : c & (((uint64_t)1 << past) - 1);
+}
+
 void sl_span_refill_cache(sl_span_t *s) {
     unsigned w = s->freeindex / 64;
-    uint64_t c = w < SL_SPAN_WORDS ? ~s->alloc_bits[w] : 0;
+    uint64_t c = s->freeindex < s->nelems ? window_free(s, w) : 0;
     s->alloc_cache = c >> (s->freeindex % 64);
 }
 
@@ -26,26 +34,29 @@ unsigned sl_span_next_free_index(sl_span_t *s) {
         return n;
     uint64_t cache = s->alloc_cache;
     unsigned t = cache ? (unsigned)__builtin_ctzll(cache) : 64;
+    /* An empty cache: the rest of its window is taken. The next window to load starts at
+     * the next multiple of 64, or at freeindex itself when the fast path has just taken
+     * the last slot of a window (it leaves the reload to us). */
+    unsigned next = (fi + 63) & ~63u;
     while (t == 64) {
-        fi = (fi + 64) & ~63u;
-        if (fi >= n) {
+        if (next >= n) {
             s->freeindex = (uint16_t)n;
+            s->alloc_cache = 0;
             return n;
         }
-        cache = ~s->alloc_bits[fi / 64];
+        fi = next;
+        next += 64;
+        cache = window_free(s, fi / 64);
         t = cache ? (unsigned)__builtin_ctzll(cache) : 64;
     }
     unsigned result = fi + t;
-    if (result >= n) {
+    if (result >= n) { /* a cache set by hand (tests) may have bits past nelems */
         s->freeindex = (uint16_t)n;
         s->alloc_cache = 0;
         return n;
     }
     s->alloc_cache = shift_out(cache, t);
-    fi = result + 1;
-    s->freeindex = (uint16_t)fi;
-    if (fi % 64 == 0 && fi != n)
-        sl_span_refill_cache(s);
+    s->freeindex = (uint16_t)(result + 1);
     return result;
 }
 

@@ -67,6 +67,13 @@ static void c_interior(void) {
     note_ptr(p + 8);
     sl_free(p + 8);
 }
+/* A pointer into an arena's header (the page -> span table: metadata, no span). */
+static void c_arena_header(void) {
+    char *p = sl_malloc(64);
+    char *hdr = (char *)((uintptr_t)p & ~(uintptr_t)((1u << 26) - 1)) + 64;
+    note_ptr(hdr);
+    sl_free(hdr);
+}
 static void c_interior_large(void) {
     char *p = sl_malloc(100000);
     note_ptr(p + 4096);
@@ -257,6 +264,7 @@ int main(void) {
     expect_abort("foreign pointer", c_foreign2, "invalid free");
     expect_abort("static object", c_foreign, "not a pointer from spanlab");
     expect_abort("interior pointer", c_interior, "interior pointer");
+    expect_abort("arena header", c_arena_header, "not a pointer from spanlab");
     expect_abort("interior of large", c_interior_large, "interior pointer");
     expect_abort("double free (owner)", c_double_local, "double free");
     expect_abort("double free (remote)", c_double_remote, "double free");

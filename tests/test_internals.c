@@ -297,6 +297,71 @@ static void test_spanmap(void) {
     sl_free(p);
 }
 
+/* The page -> span map at its edges: the fast lookup (table in the arena header) serves
+ * ordinary objects; the header pages, foreign addresses and addresses past the map find
+ * nothing; a large object across 64 MiB slots is found from every slot it covers (the
+ * later slots' tables are not headers). */
+static void test_spanmap_edges(void) {
+    void *p = sl_malloc(100);
+    uintptr_t a = (uintptr_t)p, hdr = a & ~(uintptr_t)(SL_ARENA_SIZE - 1);
+    sl_span_t *s = sl_spanmap_lookup_near(a);
+    CHECK_MSG(s && s == sl_spanmap_lookup(a), "fast lookup of %p: %p", p, (void *)s);
+    CHECK(atomic_load(&sl_arenas[a >> SL_ARENA_SHIFT]) == (sl_arena_t *)hdr);
+    size_t span_bytes = (size_t)s->npages << SL_PAGE_SHIFT;
+    CHECK(sl_spanmap_lookup(s->base) == s && sl_spanmap_lookup(s->base + span_bytes - 1) == s);
+    CHECK(sl_spanmap_lookup(s->base + span_bytes) != s);
+    /* The header itself is metadata, never a span. */
+    CHECK(sl_spanmap_lookup(hdr) == NULL);
+    CHECK(sl_spanmap_lookup(hdr + SL_ARENA_HDR_PAGES * SL_PAGE_SIZE - 1) == NULL);
+    /* Foreign addresses: slot 0 (whose table is static), a mapping of our own, past the
+     * map. */
+    CHECK(sl_spanmap_lookup(4096) == NULL && sl_spanmap_lookup_near(4096) == NULL);
+    void *m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+    CHECK(sl_spanmap_lookup((uintptr_t)m) == NULL);
+    munmap(m, 1 << 16);
+    CHECK(sl_spanmap_lookup((uintptr_t)1 << 47) == NULL);
+    CHECK(sl_spanmap_lookup_near((uintptr_t)1 << 47) == NULL);
+    CHECK(sl_spanmap_lookup_near(~(uintptr_t)0) == NULL);
+    /* 100 MiB: at least one 64 MiB slot boundary inside the object. */
+    size_t big_size = (size_t)100 << 20;
+    char *big = sl_malloc(big_size);
+    CHECK(big != NULL);
+    if (big) {
+        sl_span_t *l = sl_spanmap_lookup((uintptr_t)big);
+        CHECK(l && l->base == (uintptr_t)big && sl_span_state(l) == SL_SPAN_LARGE);
+        uintptr_t edge = ((uintptr_t)big + SL_ARENA_SIZE) & ~(uintptr_t)(SL_ARENA_SIZE - 1);
+        CHECK(edge < (uintptr_t)big + big_size);
+        CHECK(sl_spanmap_lookup(edge - 1) == l && sl_spanmap_lookup(edge) == l);
+        CHECK(sl_spanmap_lookup((uintptr_t)big + big_size - 1) == l);
+        sl_free(big);
+    }
+    sl_free(p);
+}
+
+/* The allocation cache never offers a slot past nelems (the fast path has no bound
+ * check): in every class, twice a span's objects come out distinct, on object
+ * boundaries, inside their span. */
+static void test_alloc_cache_bounds(void) {
+    static void *objs[2 * SL_MAX_OBJS_PER_SPAN];
+    for (unsigned sc = 1; sc < SL_NUM_SIZE_CLASSES; sc++) {
+        size_t size = sl_class_to_size[sc];
+        unsigned n = 2u * sl_class_to_nelems[sc], bad = 0;
+        for (unsigned i = 0; i < n; i++) {
+            objs[i] = sl_malloc(size);
+            sl_span_t *s = sl_spanmap_lookup((uintptr_t)objs[i]);
+            uintptr_t a = (uintptr_t)objs[i];
+            if (!s || a < s->base || a >= s->limit || (a - s->base) % s->elemsize != 0)
+                bad++;
+            for (unsigned j = 0; j < i && !bad; j++)
+                bad += objs[j] == objs[i];
+        }
+        CHECK_MSG(bad == 0, "class %u (%zu B): %u objects out of place", sc, size, bad);
+        for (unsigned i = 0; i < n; i++)
+            sl_free(objs[i]);
+    }
+}
+
 static void test_calloc_zero(void) {
     /* Dirty a span, free everything, calloc from the same class must be zero. */
     enum { N = 200 };
@@ -554,6 +619,8 @@ int main(void) {
     test_reuse_and_decay_control();
     test_scavenge_counters();
     test_spanmap();
+    test_spanmap_edges();
+    test_alloc_cache_bounds();
     test_calloc_zero();
     if (sl_central_sweep_mode) {
         printf("internals: sweep policy: no span ever parks; the cycle test replaces the "
