@@ -6,6 +6,7 @@
 #define SL_SPAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "atomic.h"
@@ -30,43 +31,56 @@ enum {
 
 typedef struct sl_span sl_span_t;
 
+/* The descriptor is laid out by writer, one group per 64-byte line (or run of lines), so
+ * that a remote free's writes never invalidate the lines the owner's fast paths read:
+ *   read-mostly   written when the span is set up (and xowner when it changes hands); read
+ *                 by every free and by the owner's allocation
+ *   owner-only    written by the owning thread's malloc, free and sweep
+ *   remote        written by other threads: their frees' bits, the state transitions
+ *   links         the variant's and the mheap's list links
+ * The offsets are checked below (static asserts). */
+#define SL_LINE 64
+
 struct sl_span {
-    /* Immutable while the span is live (set by the mheap before publication). */
-    uintptr_t base;    /* first byte */
-    uintptr_t limit;   /* base + nelems * elemsize (large: base + npages pages) */
-    uint32_t npages;   /* length in 8 KiB pages */
-    uint32_t elemsize; /* object size (large: npages * page size) */
-    uint32_t divmul;   /* object index = ((p - base) * divmul) >> 32 */
-    uint16_t nelems;   /* objects in the span */
-    uint8_t spanclass; /* sizeclass << 1 | noscan; 0/1 for large spans */
-    uint8_t pad0;
+    /* Read-mostly. Immutable while the span is live (set by the mheap before
+     * publication), but for xowner and xgen. */
+    _Alignas(SL_LINE) uintptr_t base; /* first byte */
+    uintptr_t limit;                  /* base + nelems * elemsize (large: base + npages pages) */
+    uint32_t npages;                  /* length in 8 KiB pages */
+    uint32_t elemsize;                /* object size (large: npages * page size) */
+    uint32_t divmul;                  /* object index = ((p - base) * divmul) >> 32 */
+    uint16_t nelems;                  /* objects in the span */
+    uint8_t spanclass;                /* sizeclass << 1 | noscan; 0/1 for large spans */
+    _Atomic uintptr_t xowner;         /* the owning mcache while CACHED, else 0; set by CAS */
+    _Atomic uint64_t xgen;            /* bumped each time the descriptor is (re)initialised */
+    _Atomic uint32_t *tiny_words;     /* tiny span class: one word per 16-byte block; set once per
+                                       * descriptor, before the span is published */
 
-    /* Owner-only: read and written only by the thread that owns the span (see xstate). */
-    uint16_t freeindex;                 /* slots below it count as allocated */
-    uint16_t alloc_count;               /* objects in use; computed by each sweep */
-    uint64_t alloc_cache;               /* ~alloc_bits window from freeindex; 1 = free */
-    uint64_t alloc_bits[SL_SPAN_WORDS]; /* 1 = allocated before the last sweep */
-    uint64_t local_free[SL_SPAN_WORDS]; /* frees by the owning thread since the last sweep */
-    bool needzero;                      /* free slots may hold old data */
-    sl_span_t *home_next;               /* link in the owning mcache's home list */
-
+    /* Owner-only: read and written only by the thread that owns the span (see xstate). The
+     * allocation fast path's fields first, in the line with the first words of
+     * local_free. */
+    _Alignas(SL_LINE) uint64_t alloc_cache; /* free slots of freeindex's 64-slot window from
+                                             * freeindex on, none past nelems; 1 = free */
+    uint16_t freeindex;                     /* slots below it count as allocated */
+    uint16_t alloc_count;                   /* objects in use; computed by each sweep */
+    bool needzero;                          /* free slots may hold old data */
+    uint64_t local_free[SL_SPAN_WORDS];     /* frees by the owning thread since the last sweep */
+    uint64_t alloc_bits[SL_SPAN_WORDS];     /* 1 = allocated before the last sweep */
+    sl_span_t *home_next;                   /* link in the owning mcache's home list */
     /* Home policy: the mcache that parked the span and that mcache's incarnation then
      * (mcaches are recycled). Written by the owner before it parks the span (the seq_cst
      * store of PARKED publishes them), read by the thread that wins PARKED -> TRANSIT. */
     const void *home;
     uint64_t home_gen;
 
-    /* Shared. */
-    _Atomic uint32_t xstate;  /* SL_SPAN_*; transitions by CAS where two threads race */
-    _Atomic uintptr_t xowner; /* the owning mcache while CACHED, else 0; set by CAS */
-    _Atomic uint64_t xgen;    /* bumped each time the descriptor is (re)initialised */
+    /* Remote: written by any thread. */
+    _Alignas(SL_LINE) _Atomic uint32_t xstate;  /* SL_SPAN_*; transitions by CAS where two
+                                                 * threads race */
     _Atomic uint64_t xfree_bits[SL_SPAN_WORDS]; /* remote frees since the last sweep */
-    _Atomic uint32_t *tiny_words; /* tiny span class: one word per 16-byte block; set once per
-                                   * descriptor, before the span is published */
 
     /* Link fields for the mcentral variant that currently holds the span. Only the
      * variant touches them; each variant documents its use. Type-stable like the rest. */
-    sl_span_t *next;
+    _Alignas(SL_LINE) sl_span_t *next;
     sl_span_t *prev;
     void *vlink[4];
     _Atomic uint64_t vword; /* variant-private atomic word (e.g. an RCU list generation) */
@@ -76,6 +90,23 @@ struct sl_span {
      * and central.c's drain while it holds the spans it took. */
     sl_span_t *heap_next;
 };
+
+#define SL_SPAN_LINE_OF(field) (offsetof(sl_span_t, field) / SL_LINE)
+_Static_assert(sizeof(sl_span_t) % SL_LINE == 0, "descriptors fill whole lines");
+_Static_assert(_Alignof(sl_span_t) == SL_LINE, "descriptors start on a line");
+_Static_assert(offsetof(sl_span_t, tiny_words) + sizeof(void *) <= SL_LINE,
+               "the read-mostly fields fit the first line");
+_Static_assert(offsetof(sl_span_t, alloc_cache) == SL_LINE, "owner-only fields from line 1");
+_Static_assert(SL_SPAN_LINE_OF(freeindex) == 1 && SL_SPAN_LINE_OF(needzero) == 1,
+               "the allocation fast path reads one owner line");
+_Static_assert(offsetof(sl_span_t, xstate) % SL_LINE == 0 &&
+                   offsetof(sl_span_t, xstate) >= offsetof(sl_span_t, home_gen) + 8,
+               "remotely written fields on lines of their own");
+_Static_assert(offsetof(sl_span_t, next) % SL_LINE == 0 &&
+                   offsetof(sl_span_t, next) >=
+                       offsetof(sl_span_t, xfree_bits[SL_SPAN_WORDS - 1]) + 8,
+               "variant links on lines of their own");
+_Static_assert(sizeof(sl_span_t) - offsetof(sl_span_t, next) == SL_LINE, "one links line");
 
 /* The always-full span every slot of an empty mcache points at. */
 extern sl_span_t sl_span_empty;

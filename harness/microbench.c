@@ -7,9 +7,9 @@
  *   batch   batches of 1000 mixed small sizes (8..1024 B) allocated, touched, then freed;
  *   random  2000 live objects of mixed sizes (8..1024 B); each step frees one chosen at
  *           random and allocates a new one in its place (random lifetimes).
- * Prints "SINGLE BATCH RANDOM" in ns of thread CPU time per malloc+free pair; with PATTERN (single, batch or
- * random) only that loop runs, without warm-up, the others print 0 (for perf stat and
- * perf record: the pairs then dominate the profile). */
+ * Prints "SINGLE BATCH RANDOM" in ns of thread CPU time per malloc+free pair; with PATTERN (single,
+ * batch or random) only that loop runs, without warm-up, the others print 0 (for perf stat and perf
+ * record: the pairs then dominate the profile). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -306,6 +306,7 @@ static void test_spanmap_edges(void) {
     uintptr_t a = (uintptr_t)p, hdr = a & ~(uintptr_t)(SL_ARENA_SIZE - 1);
     sl_span_t *s = sl_spanmap_lookup_near(a);
     CHECK_MSG(s && s == sl_spanmap_lookup(a), "fast lookup of %p: %p", p, (void *)s);
+    CHECK(((uintptr_t)s & (SL_LINE - 1)) == 0); /* descriptors start on a line (span.h) */
     CHECK(atomic_load(&sl_arenas[a >> SL_ARENA_SHIFT]) == (sl_arena_t *)hdr);
     size_t span_bytes = (size_t)s->npages << SL_PAGE_SHIFT;
     CHECK(sl_spanmap_lookup(s->base) == s && sl_spanmap_lookup(s->base + span_bytes - 1) == s);
