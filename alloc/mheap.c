@@ -111,9 +111,11 @@ static int grow_locked(size_t npages) {
     if ((base + bytes - 1) >> SL_ARENA_SHIFT >> SL_ARENA_L1_BITS)
         goto undo; /* beyond the page -> span map (mheap.h) */
     /* A reservation on a slot boundary keeps the slot's table in its own first pages (the
-     * arena header), published only once the region exists: an undone reservation leaves
-     * no table pointing into unmapped memory. */
-    bool header = (base & (SL_ARENA_SIZE - 1)) == 0 && bytes > sizeof(sl_arena_t) &&
+     * arena header) when the request still fits beside it (else the table is metadata),
+     * published only once the region exists: an undone reservation leaves no table
+     * pointing into unmapped memory. */
+    bool header = (base & (SL_ARENA_SIZE - 1)) == 0 &&
+                  (bytes >> 13) >= npages + SL_ARENA_HDR_PAGES &&
                   !atomic_load_explicit(&sl_arenas[base >> SL_ARENA_SHIFT], memory_order_relaxed);
     for (uintptr_t a = base & ~(SL_ARENA_SIZE - 1); a < base + bytes; a += SL_ARENA_SIZE) {
         if (atomic_load_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], memory_order_relaxed))

@@ -337,6 +337,19 @@ static void test_spanmap_edges(void) {
         CHECK(sl_spanmap_lookup((uintptr_t)big + big_size - 1) == l);
         sl_free(big);
     }
+    /* Requests that fill whole arenas exactly (64 MiB less the alignment page): each grows
+     * the heap by one arena, which then has no room for a header; they are served all the
+     * same, their slot's table in metadata. */
+    enum { NEXACT = 3 };
+    void *exact[NEXACT];
+    for (int i = 0; i < NEXACT; i++) {
+        exact[i] = sl_malloc(SL_ARENA_SIZE - SL_PAGE_SIZE);
+        CHECK_MSG(exact[i] != NULL, "allocation %d of 64 MiB - 8 KiB failed", i);
+        if (exact[i])
+            CHECK(sl_spanmap_lookup((uintptr_t)exact[i])->base == (uintptr_t)exact[i]);
+    }
+    for (int i = 0; i < NEXACT; i++)
+        sl_free(exact[i]);
     sl_free(p);
 }
 
