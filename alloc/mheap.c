@@ -12,10 +12,7 @@
 #include "os.h"
 #include "tiny.h"
 
-/* Slot 0's table is static: its header would sit at address 0, which the fast lookup would
- * take for the NULL of a slot without a table (mheap.h:sl_spanmap_lookup_near). */
-static sl_arena_t arena0;
-_Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS] = {&arena0};
+_Atomic(uintptr_t) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Held for a whole scavenge: sl_scavenge() waits for a background pass's run in flight,
@@ -126,8 +123,8 @@ static int grow_locked(size_t npages) {
         if (!ar)
             goto undo;
         /* Release: the zeroed table is visible before a lookup can find it.
-         * pairs with mheap.h:sl_spanmap_lookup */
-        atomic_store_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], ar, memory_order_release);
+         * pairs with mheap.h:sl_spanmap_lookup_near */
+        atomic_store_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], (uintptr_t)ar, memory_order_release);
     }
     meta_under_heap_lock = true; /* the region's bitmaps */
     int r = sl_pagealloc_grow_locked(&pages, base, bytes >> 13);
@@ -139,7 +136,7 @@ static int grow_locked(size_t npages) {
         meta_pages += SL_ARENA_HDR_PAGES;
         /* Release: as above (the header is a fresh mapping: zero).
          * pairs with mheap.h:sl_spanmap_lookup */
-        atomic_store_explicit(&sl_arenas[base >> SL_ARENA_SHIFT], (sl_arena_t *)base,
+        atomic_store_explicit(&sl_arenas[base >> SL_ARENA_SHIFT], base | SL_ARENA_HEADER,
                               memory_order_release);
     }
     reservations++;
@@ -154,7 +151,8 @@ undo:
 sl_span_t *sl_spanmap_lookup_far(uintptr_t p) {
     if ((p >> SL_ARENA_SHIFT) >> SL_ARENA_L1_BITS)
         return NULL;
-    sl_arena_t *a = atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_acquire);
+    sl_arena_t *a =
+        sl_arena_table(atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_acquire));
     if (!a)
         return NULL;
     return atomic_load_explicit(&a->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)],
@@ -164,7 +162,8 @@ sl_span_t *sl_spanmap_lookup_far(uintptr_t p) {
 /* Point every page of s at s in the page -> span map. */
 static void spanmap_set(sl_span_t *s) {
     for (uintptr_t p = s->base; p < s->base + ((uintptr_t)s->npages << 13); p += SL_PAGE_SIZE) {
-        sl_arena_t *a = atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_relaxed);
+        sl_arena_t *a = sl_arena_table(
+            atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_relaxed));
         atomic_store_explicit(&a->spans[(p >> 13) & (SL_ARENA_PAGES - 1)], s, memory_order_relaxed);
     }
 }

@@ -35,7 +35,9 @@ typedef struct sl_pagecache {
  * header: its first SL_ARENA_HDR_PAGES pages, kept out of the page heap as metadata, so
  * free finds it by arithmetic. Elsewhere (a reduced reservation under an address-space
  * limit, the later slots of a multi-arena reservation) it is a separate metadata block.
- * sl_arenas[slot] points at the slot's table either way, or is NULL: not spanlab memory. */
+ * sl_arenas[slot] is the slot's table either way, tagged SL_ARENA_HEADER when it is the
+ * header, or 0: not spanlab memory. The tag keeps slot 0 apart: its header would be at
+ * address 0, the value of a slot without a table. */
 typedef struct sl_arena {
     _Atomic(sl_span_t *) spans[SL_ARENA_PAGES]; /* page -> span; stale after a free */
 } sl_arena_t;
@@ -43,7 +45,14 @@ typedef struct sl_arena {
 #define SL_ARENA_HDR_PAGES (sizeof(sl_arena_t) >> SL_PAGE_SHIFT)
 _Static_assert(sizeof(sl_arena_t) % SL_PAGE_SIZE == 0, "the arena header is whole pages");
 
-extern _Atomic(sl_arena_t *) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
+#define SL_ARENA_HEADER ((uintptr_t)1)
+
+extern _Atomic(uintptr_t) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
+
+/* The table of an sl_arenas[] entry, or NULL. */
+static inline sl_arena_t *sl_arena_table(uintptr_t entry) {
+    return (sl_arena_t *)(entry & ~SL_ARENA_HEADER);
+}
 
 /* The full lookup out of line (any slot; NULL past the map or where no table is). */
 sl_span_t *sl_spanmap_lookup_far(uintptr_t p);
@@ -57,8 +66,8 @@ static inline sl_span_t *sl_spanmap_lookup_near(uintptr_t p) {
     uintptr_t hdr = p & ~(uintptr_t)(SL_ARENA_SIZE - 1);
     size_t ai = (p >> SL_ARENA_SHIFT) & (((size_t)1 << SL_ARENA_L1_BITS) - 1);
     /* Acquire: the zeroed table is visible before its pointer. pairs with mheap.c:grow_locked */
-    sl_arena_t *a = atomic_load_explicit(&sl_arenas[ai], memory_order_acquire);
-    if (__builtin_expect((uintptr_t)a != hdr, 0))
+    uintptr_t entry = atomic_load_explicit(&sl_arenas[ai], memory_order_acquire);
+    if (__builtin_expect(entry != (hdr | SL_ARENA_HEADER), 0))
         return NULL;
     /* Hide the equality from the compiler, which would otherwise address the table
      * through the value just loaded (one more load on the chain). */

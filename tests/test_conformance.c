@@ -1184,7 +1184,7 @@ static void check_owners(const char *when, unsigned nrecords) {
     /* Walk every arena's page map; each live span once, at its first page. */
     uint64_t live = 0;
     for (size_t ai = 0; ai < ((size_t)1 << SL_ARENA_L1_BITS); ai++) {
-        sl_arena_t *a = atomic_load_explicit(&sl_arenas[ai], memory_order_acquire);
+        sl_arena_t *a = sl_arena_table(atomic_load_explicit(&sl_arenas[ai], memory_order_acquire));
         if (!a)
             continue;
         for (size_t pg = 0; pg < SL_ARENA_PAGES; pg++) {

@@ -307,7 +307,7 @@ static void test_spanmap_edges(void) {
     sl_span_t *s = sl_spanmap_lookup_near(a);
     CHECK_MSG(s && s == sl_spanmap_lookup(a), "fast lookup of %p: %p", p, (void *)s);
     CHECK(((uintptr_t)s & (SL_LINE - 1)) == 0); /* descriptors start on a line (span.h) */
-    CHECK(atomic_load(&sl_arenas[a >> SL_ARENA_SHIFT]) == (sl_arena_t *)hdr);
+    CHECK(atomic_load(&sl_arenas[a >> SL_ARENA_SHIFT]) == (hdr | SL_ARENA_HEADER));
     size_t span_bytes = (size_t)s->npages << SL_PAGE_SHIFT;
     CHECK(sl_spanmap_lookup(s->base) == s && sl_spanmap_lookup(s->base + span_bytes - 1) == s);
     CHECK(sl_spanmap_lookup(s->base + span_bytes) != s);
