@@ -1,5 +1,5 @@
 /* mutex -- Go <= 1.14's mcentral: a span set is one pthread_mutex_t over an intrusive
- * doubly-linked list, used LIFO. The control against which the others compare.
+ * singly linked list, used LIFO. The control against which the others compare.
  *
  * Progress:     blocking (a preempted lock holder stalls the set).
  * ABA/reclaim:  none needed: the list is only touched under the lock.
@@ -8,7 +8,7 @@
  * TSan:         clean with no suppression at all.
  * Canary:       -DSL_TSAN_CANARY: count reads the list length without the lock (the
  *               CANARY site); canary_touch reads it under the lock.
- * Links used:   span->next / span->prev while AVAILABLE.
+ * Links used:   span->next while AVAILABLE.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -56,11 +56,8 @@ static int mutex_push(sl_spanset_t *set, sl_span_t *s) {
     struct mutex_set *m = mset(set);
     lock_set(m);
     SL_STALL_POINT(); /* holding the set lock */
-    atomic_store_explicit(&s->xstate, SL_SPAN_AVAILABLE, memory_order_relaxed);
-    s->prev = NULL;
+    sl_store_relaxed(&s->xstate, SL_SPAN_AVAILABLE);
     s->next = m->head;
-    if (m->head)
-        m->head->prev = s;
     m->head = s;
     m->navailable++;
     pthread_mutex_unlock(&m->lock);
@@ -74,10 +71,8 @@ static sl_span_t *mutex_pop(sl_spanset_t *set) {
     sl_span_t *s = m->head;
     if (s) {
         m->head = s->next;
-        if (m->head)
-            m->head->prev = NULL;
         m->navailable--;
-        atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
+        sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
     }
     pthread_mutex_unlock(&m->lock);
     return s;

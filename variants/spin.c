@@ -1,7 +1,7 @@
 /* spin -- the mutex variant's intrusive span lists under a Concurrency Kit ticket spinlock.
  *
- * Algorithm: one ck_spinlock_ticket_t per span set guards a doubly linked list of spans
- * (s->next / s->prev), used LIFO so that the most recently returned span, whose lines are
+ * Algorithm: one ck_spinlock_ticket_t per span set guards a singly linked list of spans
+ * (s->next), used LIFO so that the most recently returned span, whose lines are
  * still warm, is handed out first. pop takes the head, push links at the head. Nothing
  * else is done under the lock.
  * Why ticket and not MCS: the critical section is a few pointer stores, so the cost is
@@ -95,10 +95,7 @@ static void spin_unlock(struct spin_central *c) {
 }
 
 static void spin_push_locked(struct spin_central *c, sl_span_t *s) {
-    s->prev = NULL;
     s->next = c->head;
-    if (c->head != NULL)
-        c->head->prev = s;
     c->head = s;
 }
 
@@ -107,9 +104,7 @@ static sl_span_t *spin_pop_locked(struct spin_central *c) {
     if (s == NULL)
         return NULL;
     c->head = s->next;
-    if (c->head != NULL)
-        c->head->prev = NULL;
-    s->next = s->prev = NULL;
+    s->next = NULL;
     return s;
 }
 
