@@ -44,7 +44,7 @@ int sl_central_init(const sl_central_ops_t *ops, unsigned nsets) {
     if (!mem)
         return -ENOMEM;
     central_nsets = nsets;
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
         mcentral_t *m = &mcentrals[spc];
         int r = -pthread_mutex_init(&m->fallback_lock, NULL);
         for (unsigned i = 0; i < nsets && r == 0; i++) {
@@ -411,7 +411,7 @@ void sl_central_note_free_remote(sl_span_t *s) {
 
 void sl_central_release_empty(void) {
     uintptr_t owner = (uintptr_t)&owner; /* unique while this call runs */
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
         uint64_t n = sl_central_available_derived(spc);
         sl_span_t *keep = NULL;
         for (uint64_t i = 0; i < n; i++) {
@@ -470,19 +470,19 @@ void sl_central_counters(int spc, struct sl_central_counters *out) {
 void sl_central_atfork_prepare(void) {
     if (sl_central_active->atfork_prepare)
         sl_central_active->atfork_prepare();
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++)
         pthread_mutex_lock(&mcentrals[spc].fallback_lock);
 }
 
 void sl_central_atfork_parent(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++)
         pthread_mutex_unlock(&mcentrals[spc].fallback_lock);
     if (sl_central_active->atfork_parent)
         sl_central_active->atfork_parent();
 }
 
 void sl_central_atfork_child(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++)
         pthread_mutex_init(&mcentrals[spc].fallback_lock, NULL);
     if (sl_central_active->atfork_child)
         sl_central_active->atfork_child();

@@ -47,7 +47,8 @@ static void *meta_alloc_locked(size_t size) {
 
 void *sl_mheap_meta_fallback(size_t need, size_t want, size_t *got) {
     bool lock = !meta_under_heap_lock;
-    size_t npages = (want + SL_PAGE_SIZE - 1) >> 13, min = (need + SL_PAGE_SIZE - 1) >> 13;
+    size_t npages = (want + SL_PAGE_SIZE - 1) >> SL_PAGE_SHIFT,
+           min = (need + SL_PAGE_SIZE - 1) >> SL_PAGE_SHIFT;
     bool needzero = true;
     if (lock)
         pthread_mutex_lock(&heap_lock);
@@ -63,8 +64,8 @@ void *sl_mheap_meta_fallback(size_t need, size_t want, size_t *got) {
         return NULL;
     }
     if (needzero)
-        memset((void *)a, 0, npages << 13);
-    *got = npages << 13;
+        memset((void *)a, 0, npages << SL_PAGE_SHIFT);
+    *got = npages << SL_PAGE_SHIFT;
     return (void *)a;
 }
 
@@ -94,13 +95,13 @@ static sl_span_t *desc_alloc_locked(void) {
  * already installed stay: one per 64 MiB of address space, reused by the next reservation
  * there, and a table without memory behind it maps nothing. */
 static int grow_locked(size_t npages) {
-    size_t need = ((npages + SL_BLOCK_PAGES - 1) & ~(size_t)(SL_BLOCK_PAGES - 1)) << 13;
+    size_t need = ((npages + SL_BLOCK_PAGES - 1) & ~(size_t)(SL_BLOCK_PAGES - 1)) << SL_PAGE_SHIFT;
     size_t full = (need + SL_ARENA_SIZE - 1) & ~(SL_ARENA_SIZE - 1);
     size_t bytes = full;
     void *mem = sl_os_reserve(bytes, SL_ARENA_SIZE);
     while (!mem && bytes > need) {
         bytes = bytes <= SL_ARENA_SIZE && bytes / 2 >= need ? bytes / 2 : need;
-        mem = sl_os_reserve(bytes, SL_BLOCK_PAGES << 13);
+        mem = sl_os_reserve(bytes, SL_BLOCK_PAGES << SL_PAGE_SHIFT);
     }
     if (!mem)
         return -1;
@@ -112,7 +113,7 @@ static int grow_locked(size_t npages) {
      * published only once the region exists: an undone reservation leaves no table
      * pointing into unmapped memory. */
     bool header = (base & (SL_ARENA_SIZE - 1)) == 0 &&
-                  (bytes >> 13) >= npages + SL_ARENA_HDR_PAGES &&
+                  (bytes >> SL_PAGE_SHIFT) >= npages + SL_ARENA_HDR_PAGES &&
                   !atomic_load_explicit(&sl_arenas[base >> SL_ARENA_SHIFT], memory_order_relaxed);
     for (uintptr_t a = base & ~(SL_ARENA_SIZE - 1); a < base + bytes; a += SL_ARENA_SIZE) {
         if (atomic_load_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], memory_order_relaxed))
@@ -127,7 +128,7 @@ static int grow_locked(size_t npages) {
         atomic_store_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], (uintptr_t)ar, memory_order_release);
     }
     meta_under_heap_lock = true; /* the region's bitmaps */
-    int r = sl_pagealloc_grow_locked(&pages, base, bytes >> 13);
+    int r = sl_pagealloc_grow_locked(&pages, base, bytes >> SL_PAGE_SHIFT);
     meta_under_heap_lock = false;
     if (r < 0)
         goto undo;
@@ -161,10 +162,12 @@ sl_span_t *sl_spanmap_lookup_far(uintptr_t p) {
 
 /* Point every page of s at s in the page -> span map. */
 static void spanmap_set(sl_span_t *s) {
-    for (uintptr_t p = s->base; p < s->base + ((uintptr_t)s->npages << 13); p += SL_PAGE_SIZE) {
+    for (uintptr_t p = s->base; p < s->base + ((uintptr_t)s->npages << SL_PAGE_SHIFT);
+         p += SL_PAGE_SIZE) {
         sl_arena_t *a = sl_arena_table(
             atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_relaxed));
-        atomic_store_explicit(&a->spans[(p >> 13) & (SL_ARENA_PAGES - 1)], s, memory_order_relaxed);
+        atomic_store_explicit(&a->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)], s,
+                              memory_order_relaxed);
     }
 }
 
@@ -174,10 +177,10 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
     s->npages = (uint32_t)npages;
     s->spanclass = (uint8_t)spc;
     if (sc == 0) {
-        s->elemsize = (uint32_t)(npages << 13);
+        s->elemsize = (uint32_t)(npages << SL_PAGE_SHIFT);
         s->nelems = 1;
         s->divmul = 0;
-        s->limit = base + (npages << 13);
+        s->limit = base + (npages << SL_PAGE_SHIFT);
     } else {
         s->elemsize = sl_class_to_size[sc];
         s->nelems = sl_class_to_nelems[sc];
@@ -232,7 +235,7 @@ static uintptr_t pagecache_alloc(sl_pagecache_t *pc, size_t npages, bool *needze
             pc->scav &= ~m;
             pc->rel &= ~m;
             sl_fas_relaxed(&cached_pages, npages);
-            return pc->base + ((uintptr_t)i << 13);
+            return pc->base + ((uintptr_t)i << SL_PAGE_SHIFT);
         }
     }
     return 0;
@@ -355,19 +358,19 @@ size_t sl_mheap_scavenge(uint64_t cutoff_ms, size_t max_bytes) {
     while (max_bytes - released >= SL_PAGE_SIZE) {
         uintptr_t addr = 0;
         pthread_mutex_lock(&heap_lock);
-        size_t n =
-            sl_pagealloc_scav_take_locked(&pages, cutoff_ms, (max_bytes - released) >> 13, &addr);
+        size_t n = sl_pagealloc_scav_take_locked(&pages, cutoff_ms,
+                                                 (max_bytes - released) >> SL_PAGE_SHIFT, &addr);
         pthread_mutex_unlock(&heap_lock);
         if (n == 0)
             break;
         /* The run is marked in use, so nobody allocates it while the lock is dropped. */
-        sl_os_release((void *)addr, n << 13);
+        sl_os_release((void *)addr, n << SL_PAGE_SHIFT);
         pthread_mutex_lock(&heap_lock);
         sl_pagealloc_scav_done_locked(&pages, addr, n);
         pthread_mutex_unlock(&heap_lock);
         sl_faa_relaxed(&scav_releases, 1);
         sl_faa_relaxed(&scav_pages_released, n);
-        released += n << 13;
+        released += n << SL_PAGE_SHIFT;
     }
     if (released) {
         pthread_mutex_lock(&heap_lock);
@@ -390,24 +393,24 @@ uint64_t sl_mheap_clock_ms(void) {
 }
 
 size_t sl_mheap_large_bytes(void) {
-    return sl_load_relaxed(&large_pages) << 13;
+    return sl_load_relaxed(&large_pages) << SL_PAGE_SHIFT;
 }
 
 void sl_mheap_stats(struct sl_stats *out) {
     pthread_mutex_lock(&heap_lock);
     size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pages, &scav);
     out->heap_mapped = pages.mapped_bytes;
-    out->heap_inuse = sl_load_relaxed(&inuse_pages) << 13;
-    out->heap_free = (free_pages - scav + sl_load_relaxed(&cached_pages)) << 13;
-    out->heap_released = scav << 13;
+    out->heap_inuse = sl_load_relaxed(&inuse_pages) << SL_PAGE_SHIFT;
+    out->heap_free = (free_pages - scav + sl_load_relaxed(&cached_pages)) << SL_PAGE_SHIFT;
+    out->heap_released = scav << SL_PAGE_SHIFT;
     out->spans_small = sl_load_relaxed(&nspans_small);
     out->spans_large = sl_load_relaxed(&nspans_large);
-    out->large_inuse = sl_load_relaxed(&large_pages) << 13;
+    out->large_inuse = sl_load_relaxed(&large_pages) << SL_PAGE_SHIFT;
     out->scavenges = scavenge_passes;
     out->scav_releases = sl_load_relaxed(&scav_releases);
     out->scav_pages_released = sl_load_relaxed(&scav_pages_released);
     out->scav_pages_refaulted = sl_load_relaxed(&scav_pages_refaulted);
-    out->heap_meta = meta_pages << 13;
+    out->heap_meta = meta_pages << SL_PAGE_SHIFT;
     out->reservations = reservations;
     out->reservations_reduced = reservations_reduced;
     pthread_mutex_unlock(&heap_lock);

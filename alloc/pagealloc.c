@@ -99,7 +99,7 @@ static inline uint64_t block_dirty_free(const sl_region_t *r, size_t w) {
 
 static sl_region_t *region_of(sl_pagealloc_t *pa, uintptr_t addr) {
     for (sl_region_t *r = pa->regions; r; r = r->next)
-        if (addr >= r->base && addr < r->base + (r->npages << 13))
+        if (addr >= r->base && addr < r->base + (r->npages << SL_PAGE_SHIFT))
             return r;
     return NULL;
 }
@@ -129,7 +129,7 @@ int sl_pagealloc_grow_locked(sl_pagealloc_t *pa, uintptr_t base, size_t npages) 
         pp = &(*pp)->next;
     r->next = *pp;
     *pp = r;
-    pa->mapped_bytes += npages << 13;
+    pa->mapped_bytes += npages << SL_PAGE_SHIFT;
     return 0;
 }
 
@@ -183,7 +183,7 @@ uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t al
             continue;
         size_t align_mask = align_pages - 1;
         /* Alignment is of the address; a region need not be aligned beyond a block. */
-        size_t off = (r->base >> 13) & align_mask;
+        size_t off = (r->base >> SL_PAGE_SHIFT) & align_mask;
         size_t i = r->hint;
         while (i + npages <= r->npages) {
             i = next_bit(r->inuse, i, r->npages, false);
@@ -200,7 +200,7 @@ uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t al
                 r->scav_pages -= scav;
                 *needzero = scav < npages;
                 r->hint = next_bit(r->inuse, r->hint, r->npages, false);
-                return r->base + (i << 13);
+                return r->base + (i << SL_PAGE_SHIFT);
             }
             i = j + 1;
         }
@@ -210,7 +210,7 @@ uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t al
 
 void sl_pagealloc_free_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t npages) {
     sl_region_t *r = region_of(pa, addr);
-    size_t i = (addr - r->base) >> 13;
+    size_t i = (addr - r->base) >> SL_PAGE_SHIFT;
     set_range(r->inuse, i, npages, false, NULL);
     r->free_pages += npages;
     if (i < r->hint)
@@ -239,7 +239,7 @@ uintptr_t sl_pagealloc_take_block_locked(sl_pagealloc_t *pa, uint64_t *free_mask
         r->hint = next_bit(r->inuse, r->hint, r->npages, false);
         *free_mask = fm;
         *scav_mask = sm;
-        return r->base + ((w * 64) << 13);
+        return r->base + ((w * 64) << SL_PAGE_SHIFT);
     }
     return 0;
 }
@@ -247,7 +247,7 @@ uintptr_t sl_pagealloc_take_block_locked(sl_pagealloc_t *pa, uint64_t *free_mask
 void sl_pagealloc_return_block_locked(sl_pagealloc_t *pa, uintptr_t base, uint64_t free_mask,
                                       uint64_t scav_mask, uint64_t rel_mask) {
     sl_region_t *r = region_of(pa, base);
-    size_t w = ((base - r->base) >> 13) / 64;
+    size_t w = ((base - r->base) >> SL_PAGE_SHIFT) / 64;
     r->inuse[w] &= ~free_mask;
     r->scav[w] |= scav_mask;
     r->rel[w] |= rel_mask;
@@ -291,7 +291,7 @@ size_t sl_pagealloc_scav_take_locked(sl_pagealloc_t *pa, uint64_t cutoff_ms, siz
         for (size_t v = lo / SL_BLOCK_PAGES; v <= (hi - 1) / SL_BLOCK_PAGES; v++)
             if (!block_dirty_free(r, v))
                 decay_unlink(pa, &r->blocks[v]);
-        *addr = r->base + (lo << 13);
+        *addr = r->base + (lo << SL_PAGE_SHIFT);
         return n;
     }
     return 0;
@@ -299,7 +299,7 @@ size_t sl_pagealloc_scav_take_locked(sl_pagealloc_t *pa, uint64_t cutoff_ms, siz
 
 void sl_pagealloc_scav_done_locked(sl_pagealloc_t *pa, uintptr_t addr, size_t npages) {
     sl_region_t *r = region_of(pa, addr);
-    size_t i = (addr - r->base) >> 13;
+    size_t i = (addr - r->base) >> SL_PAGE_SHIFT;
     set_range(r->inuse, i, npages, false, NULL);
     set_range(r->scav, i, npages, true, NULL);
     set_range(r->rel, i, npages, true, NULL);
@@ -322,7 +322,7 @@ size_t sl_pagealloc_free_pages_locked(const sl_pagealloc_t *pa, size_t *scavenge
 const char *sl_pagealloc_verify_locked(const sl_pagealloc_t *pa, size_t *used_pages) {
     size_t used = 0, mapped = 0;
     for (const sl_region_t *r = pa->regions; r; r = r->next) {
-        if (r->next && r->base + (r->npages << 13) > r->next->base)
+        if (r->next && r->base + (r->npages << SL_PAGE_SHIFT) > r->next->base)
             return "regions overlap or are out of address order";
         size_t inuse = 0, scav = 0;
         for (size_t w = 0; w < r->npages / 64; w++) {
@@ -338,7 +338,7 @@ const char *sl_pagealloc_verify_locked(const sl_pagealloc_t *pa, size_t *used_pa
         if (next_bit(r->inuse, 0, r->npages, false) < r->hint)
             return "a free page lies below a region's search hint";
         used += inuse;
-        mapped += r->npages << 13;
+        mapped += r->npages << SL_PAGE_SHIFT;
     }
     if (mapped != pa->mapped_bytes)
         return "the regions do not add up to the mapped bytes";
@@ -376,7 +376,7 @@ uintptr_t sl_pagealloc_alloc_high_locked(sl_pagealloc_t *pa, size_t npages, bool
             r->free_pages -= npages;
             r->scav_pages -= scav;
             *needzero = scav < npages;
-            return r->base + (i << 13);
+            return r->base + (i << SL_PAGE_SHIFT);
         }
     }
 }

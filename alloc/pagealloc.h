@@ -9,9 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sizeclass.h"
+
 #define SL_ARENA_SHIFT 26 /* 64 MiB */
 #define SL_ARENA_SIZE  ((size_t)1 << SL_ARENA_SHIFT)
-#define SL_ARENA_PAGES (SL_ARENA_SIZE >> 13)
+#define SL_ARENA_PAGES (SL_ARENA_SIZE >> SL_PAGE_SHIFT)
 
 #define SL_BLOCK_PAGES 64 /* one bitmap word; the page cache's unit; the decay clock's grain */
 

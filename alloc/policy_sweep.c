@@ -97,7 +97,7 @@ static int sweep_configure(void) {
 void sl_sweep_finish(bool release_empty) {
     if (!sl_central_sweep_mode)
         return;
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++)
         while (sl_central_sweep_one(spc, SL_CTR_SWEPT_BG, release_empty))
             ;
 }
@@ -107,7 +107,7 @@ void sl_sweep_finish(bool release_empty) {
 static void start_cycle_locked(unsigned ctr) {
     /* Go's finishsweep_m: nothing left unswept when the roles swap.
      * model sweep.cc:finish_before_advance */
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++)
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++)
         while (sl_central_sweep_one(spc, ctr, false))
             ;
     sl_central_sweep_advance();
@@ -158,7 +158,7 @@ static void *sweeper_main(void *arg) {
             pthread_cond_wait(&sweeper_cond, &sweeper_lock);
         swept = sl_central_sweepgen();
         pthread_mutex_unlock(&sweeper_lock);
-        for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
             for (;;) {
                 pthread_mutex_lock(&span_lock);
                 bool more = sl_central_sweep_one(spc, SL_CTR_SWEPT_BG, false);

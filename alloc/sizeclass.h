@@ -9,6 +9,7 @@
 #define SL_PAGE_SIZE         ((size_t)1 << SL_PAGE_SHIFT) /* 8 KiB */
 #define SL_NUM_SIZE_CLASSES  68
 #define SL_NUM_SPAN_CLASSES  (SL_NUM_SIZE_CLASSES << 1)
+#define SL_FIRST_SPAN_CLASS  2 /* 0 and 1 are size class 0: large objects, in no mcentral */
 #define SL_MAX_SMALL_SIZE    32768
 #define SL_SMALL_SIZE_DIV    8
 #define SL_SMALL_SIZE_MAX    1024

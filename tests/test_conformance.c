@@ -124,7 +124,7 @@ static void hold_background(bool hold) {
  * variant's available count equals the one derived from the common counters. */
 static void check_conservation(const char *when) {
     hold_background(true);
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
         struct sl_central_counters c;
         sl_central_counters((int)spc, &c);
         uint64_t lhs = c.spans_grown - c.spans_returned;
@@ -313,7 +313,7 @@ static void phase_owner(void) {
 /* --- Phase basic: every class once, single-threaded ------------------------------------- */
 
 static void phase_basic(void) {
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
         if (spc == SL_TINY_SPAN_CLASS)
             continue;
         sl_span_t *a = sl_central_cache(spc, my_owner(), 0);
@@ -1161,7 +1161,7 @@ static void check_owners(const char *when, unsigned nrecords) {
     hold_background(true); /* no background thread holds a span meanwhile */
     unsigned ndrained = 0;
     /* Empty every set: what comes out is ours (CACHED, xowner = my_owner()). */
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
         for (int tries = 0; tries < 200; tries++) {
             sl_span_t *s;
             while ((s = sl_central_cache(spc, my_owner(), DRAIN_FLAGS)) != NULL) {
@@ -1515,7 +1515,7 @@ static sl_span_t **drain_all(size_t *n) {
     *n = 0;
     for (int round = 0; round < 50; round++) {
         size_t before = *n;
-        for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+        for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
             sl_span_t *s;
             while ((s = sl_central_cache(spc, my_owner(), DRAIN_FLAGS)) != NULL) {
                 tag_take(s, spc);

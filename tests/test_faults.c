@@ -257,7 +257,7 @@ static void check_heap(const char *when) {
     REQUIRE(st.heap_free + st.heap_released + st.heap_meta == st.heap_mapped,
             "%s: free %zu + released %zu + metadata %zu != mapped %zu", when, st.heap_free,
             st.heap_released, st.heap_meta, st.heap_mapped);
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
         struct sl_central_counters c;
         sl_central_counters((int)spc, &c);
         REQUIRE(c.spans_grown - c.spans_returned ==

@@ -223,7 +223,7 @@ int main(void) {
               "leaked: %zu small spans, %zu large spans, %zu bytes in use", st.spans_small,
               st.spans_large, st.heap_inuse);
     CHECK(st.heap_free == 0);
-    for (unsigned spc = 2; spc < SL_NUM_SPAN_CLASSES; spc++) {
+    for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
         struct sl_central_counters c;
         sl_central_counters((int)spc, &c);
         CHECK_MSG(c.spans_available == sl_central_available_derived(spc),
