@@ -6,20 +6,36 @@
 
 #include <stdatomic.h>
 
+/* Loads and stores. */
+/* Loads and stores. */
+/* Loads and stores. */
+/* Loads and stores. */
+/* Loads and stores. */
+/* Loads and stores. */
 #define sl_load_relaxed(p)     atomic_load_explicit((p), memory_order_relaxed)
 #define sl_load_acquire(p)     atomic_load_explicit((p), memory_order_acquire)
 #define sl_load_seqcst(p)      atomic_load_explicit((p), memory_order_seq_cst)
 #define sl_store_relaxed(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
 #define sl_store_release(p, v) atomic_store_explicit((p), (v), memory_order_release)
 #define sl_store_seqcst(p, v)  atomic_store_explicit((p), (v), memory_order_seq_cst)
-#define sl_faa_relaxed(p, v)   atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
-#define sl_faa_acq_rel(p, v)   atomic_fetch_add_explicit((p), (v), memory_order_acq_rel)
-#define sl_fas_relaxed(p, v)   atomic_fetch_sub_explicit((p), (v), memory_order_relaxed)
-#define sl_for_seqcst(p, v)    atomic_fetch_or_explicit((p), (v), memory_order_seq_cst)
-#define sl_xchg_acq_rel(p, v)  atomic_exchange_explicit((p), (v), memory_order_acq_rel)
+/* Read-modify-writes: each returns the old value. */
+#define sl_fetch_add_relaxed(p, v) atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
+#define sl_fetch_add_acq_rel(p, v) atomic_fetch_add_explicit((p), (v), memory_order_acq_rel)
+#define sl_fetch_sub_relaxed(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_relaxed)
+#define sl_fetch_or_acq_rel(p, v)  atomic_fetch_or_explicit((p), (v), memory_order_acq_rel)
+#define sl_fetch_or_seqcst(p, v)   atomic_fetch_or_explicit((p), (v), memory_order_seq_cst)
+#define sl_exchange_acq_rel(p, v)  atomic_exchange_explicit((p), (v), memory_order_acq_rel)
+/* Compare-and-swap (strong; casw: weak): the success order, then the failure order when it
+ * is not the strongest a failure may have. */
+#define sl_cas_relaxed(p, expp, v)                                                                 \
+    atomic_compare_exchange_strong_explicit((p), (expp), (v), memory_order_relaxed,                \
+                                            memory_order_relaxed)
 #define sl_cas_acq_rel(p, expp, v)                                                                 \
     atomic_compare_exchange_strong_explicit((p), (expp), (v), memory_order_acq_rel,                \
                                             memory_order_acquire)
+#define sl_cas_acq_rel_relaxed(p, expp, v)                                                         \
+    atomic_compare_exchange_strong_explicit((p), (expp), (v), memory_order_acq_rel,                \
+                                            memory_order_relaxed)
 #define sl_cas_seqcst(p, expp, v)                                                                  \
     atomic_compare_exchange_strong_explicit((p), (expp), (v), memory_order_seq_cst,                \
                                             memory_order_seq_cst)
@@ -28,7 +44,7 @@
                                           memory_order_acquire)
 
 /* Relaxed per-class counter bump (stats only; never used for synchronization). */
-#define sl_count(p) ((void)atomic_fetch_add_explicit((p), 1, memory_order_relaxed))
+#define sl_count(p) ((void)sl_fetch_add_relaxed((p), 1))
 
 /* SL_HAVE_TSAN: one test for both compilers (gcc defines __SANITIZE_THREAD__). */
 #if defined(__SANITIZE_THREAD__)

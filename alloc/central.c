@@ -172,7 +172,7 @@ static _Atomic int64_t xalloc; /* bytes handed to mcaches for allocation, ever (
 __thread int64_t sl_tls_live_freed;
 
 static void live_add(int64_t bytes) {
-    atomic_fetch_add_explicit(&xlive, bytes, memory_order_relaxed);
+    sl_fetch_add_relaxed(&xlive, bytes);
 }
 
 void sl_central_live_flush(void) {
@@ -181,12 +181,12 @@ void sl_central_live_flush(void) {
 }
 
 uint64_t sl_central_heap_alloc(void) {
-    int64_t v = atomic_load_explicit(&xalloc, memory_order_relaxed);
+    int64_t v = sl_load_relaxed(&xalloc);
     return v > 0 ? (uint64_t)v : 0;
 }
 
 size_t sl_central_heap_live(void) {
-    int64_t v = atomic_load_explicit(&xlive, memory_order_relaxed);
+    int64_t v = sl_load_relaxed(&xlive);
     return (v > 0 ? (size_t)v : 0) + sl_mheap_large_bytes();
 }
 
@@ -196,7 +196,7 @@ unsigned sl_central_sweep_cached(sl_span_t *s) {
     unsigned nremote, freed = sl_span_sweep_counts(s, &nremote);
     if (sl_central_sweep_mode && freed) {
         live_add((int64_t)nremote * s->elemsize);
-        atomic_fetch_add_explicit(&xalloc, (int64_t)freed * s->elemsize, memory_order_relaxed);
+        sl_fetch_add_relaxed(&xalloc, (int64_t)freed * s->elemsize);
     }
     return freed;
 }
@@ -208,7 +208,7 @@ uint64_t sl_central_sweepgen(void) {
 
 void sl_central_sweep_advance(void) {
     /* pairs with central.c:sl_central_sweepgen. model sweep.cc:gen_advance */
-    atomic_fetch_add_explicit(&xsweepgen, 1, memory_order_acq_rel);
+    sl_fetch_add_acq_rel(&xsweepgen, 1);
 }
 
 /* Sweep s, just popped from an unswept set (the caller owns it, TRANSIT), and count it. */
@@ -293,18 +293,19 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
         sl_fatal("variant %s returned a span in state %u of class %u (wanted TRANSIT, class %u)",
                  sl_central_active->name, st, s->spanclass, spc);
     uintptr_t none = 0;
-    if (!atomic_compare_exchange_strong_explicit(&s->xowner, &none, owner, memory_order_acq_rel,
-                                                 memory_order_relaxed))
+    /* acq_rel: this owner sees every write of the last one, which its CAS owner -> 0
+     * released; a failed CAS reads nothing it uses. pairs with central.c:uncache */
+    if (!sl_cas_acq_rel_relaxed(&s->xowner, &none, owner))
         sl_fatal("span %p owned by two caches (%#lx and %#lx)", (void *)s->base,
                  (unsigned long)none, (unsigned long)owner);
-    atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
+    sl_store_relaxed(&s->xstate, SL_SPAN_CACHED);
     s->home = NULL; /* a policy that wants a home sets it before the span parks */
     sl_span_sweep(s);
     sl_counter_add(spc, SL_CTR_CACHE_SLOTS, s->nelems - s->alloc_count);
     if (sl_central_sweep_mode) { /* every free slot reserved (heap live) */
         int64_t r = (int64_t)(s->nelems - s->alloc_count) * s->elemsize;
         live_add(r);
-        atomic_fetch_add_explicit(&xalloc, r, memory_order_relaxed);
+        sl_fetch_add_relaxed(&xalloc, r);
     }
     sl_counter_bump(spc, SL_CTR_CACHE);
     return s;
@@ -312,14 +313,14 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
 
 void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner, bool adopted) {
     uintptr_t none = 0;
-    /* The caller won PARKED -> TRANSIT: the span has no owner. model home.cc:claim_cas */
-    if (!atomic_compare_exchange_strong_explicit(&s->xowner, &none, owner, memory_order_acq_rel,
-                                                 memory_order_relaxed))
+    /* The caller won PARKED -> TRANSIT: the span has no owner. acq_rel as in
+     * sl_central_cache. pairs with central.c:uncache. model home.cc:claim_cas */
+    if (!sl_cas_acq_rel_relaxed(&s->xowner, &none, owner))
         sl_fatal("span %p owned by two caches (%#lx and %#lx)", (void *)s->base,
                  (unsigned long)none, (unsigned long)owner);
     /* Relaxed: only the owner reads its own span's state as CACHED; a freer's seq_cst load
      * of it only needs "not PARKED". model home.cc:claim_state_store */
-    atomic_store_explicit(&s->xstate, SL_SPAN_CACHED, memory_order_relaxed);
+    sl_store_relaxed(&s->xstate, SL_SPAN_CACHED);
     s->home = NULL;
     sl_counter_bump(s->spanclass, adopted ? SL_CTR_ADOPT : SL_CTR_HOME);
 }
@@ -327,10 +328,10 @@ void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner, bool adopted) {
 static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     unsigned spc = s->spanclass;
     uintptr_t cur = owner;
-    /* Ours, and from here on nobody's. model home.cc:uncache_owner_cas */
-    if (sl_span_state(s) != SL_SPAN_CACHED ||
-        !atomic_compare_exchange_strong_explicit(&s->xowner, &cur, 0, memory_order_acq_rel,
-                                                 memory_order_relaxed))
+    /* Ours, and from here on nobody's. acq_rel: the next owner sees this owner's writes.
+     * pairs with central.c:sl_central_cache and sl_central_claim_unparked.
+     * model home.cc:uncache_owner_cas */
+    if (sl_span_state(s) != SL_SPAN_CACHED || !sl_cas_acq_rel_relaxed(&s->xowner, &cur, 0))
         sl_fatal("span %p given back by %#lx, which does not own it (owner %#lx, state %u)",
                  (void *)s->base, (unsigned long)owner, (unsigned long)cur, sl_span_state(s));
     /* Sweep mode: the generation before the sweep, the span filed by it (file_swept).
@@ -346,9 +347,9 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     if (sl_central_sweep_mode) {
         /* Was all allocated less the remote frees since caching: now exactly alloc_count. */
         live_add(((int64_t)s->alloc_count - s->nelems + nremote) * s->elemsize);
-        atomic_fetch_sub_explicit(&xalloc, (int64_t)unused * s->elemsize, memory_order_relaxed);
+        sl_fetch_sub_relaxed(&xalloc, (int64_t)unused * s->elemsize);
         /* Never parks: a full span waits in the swept full set for the next cycle. */
-        atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
+        sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
         file_swept(s, gen, release_empty);
         return;
     }
@@ -366,7 +367,7 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
             sl_central_note_free_remote(s);
         return;
     }
-    atomic_store_explicit(&s->xstate, SL_SPAN_TRANSIT, memory_order_relaxed);
+    sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
     if (s->alloc_count == 0 &&
         (release_empty || available_count(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
         sl_counter_bump(spc, SL_CTR_RETURNED);

@@ -49,7 +49,7 @@ static inline void sl_counter_add(unsigned spc, unsigned k, uint64_t n) {
         b = sl_counters_attach();
     _Atomic uint64_t *p = &b->v[spc][k];
     if (__builtin_expect(b->shared, 0))
-        sl_faa_relaxed(p, n);
+        sl_fetch_add_relaxed(p, n);
     else
         sl_store_relaxed(p, sl_load_relaxed(p) + n);
 }

@@ -15,11 +15,11 @@ static _Atomic uint64_t xarm_at; /* 0 = disarmed */
 static _Atomic int xsticky;
 
 bool sl_fault_point(void) {
-    uint64_t n = sl_faa_relaxed(&xpoints, 1) + 1;
+    uint64_t n = sl_fetch_add_relaxed(&xpoints, 1) + 1;
     uint64_t at = sl_load_relaxed(&xarm_at);
     if (at == 0 || n < at || (n > at && !sl_load_relaxed(&xsticky)))
         return false;
-    sl_faa_relaxed(&xfired, 1);
+    sl_fetch_add_relaxed(&xfired, 1);
     errno = ENOMEM;
     return true;
 }

@@ -170,7 +170,7 @@ static int init_locked(const char *name) {
     }
     /* Release: the variant's per-class state is visible to every thread that sees
      * INIT_DONE. pairs with init.c:sl_ensure_init */
-    atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
+    sl_store_release(&init_state, INIT_DONE);
     pthread_atfork(fork_prepare, fork_parent, fork_child); /* may malloc: init is done */
     return 0;
 }
@@ -184,12 +184,13 @@ static bool running_as(const char *name) {
 }
 
 int sl_init(const char *variant) {
-    if (atomic_load_explicit(&init_state, memory_order_acquire) != INIT_DONE) {
+    /* pairs with init.c:init_locked (the release store of INIT_DONE) */
+    if (sl_load_acquire(&init_state) != INIT_DONE) {
         if (initializing)
             return -EBUSY; /* called from inside initialisation */
         pthread_mutex_lock(&init_lock);
         int r = 0;
-        if (atomic_load_explicit(&init_state, memory_order_relaxed) != INIT_DONE) {
+        if (sl_load_relaxed(&init_state) != INIT_DONE) {
             initializing = true;
             r = init_locked(variant);
             initializing = false;
@@ -207,7 +208,9 @@ int sl_init(const char *variant) {
 }
 
 int sl_ensure_init(void) {
-    if (atomic_load_explicit(&init_state, memory_order_acquire) == INIT_DONE)
+    /* Acquire: the variant's state is set up before INIT_DONE is seen. pairs with
+     * init.c:init_locked */
+    if (sl_load_acquire(&init_state) == INIT_DONE)
         return 1;
     if (initializing)
         return 0;

@@ -38,7 +38,7 @@ static void reclaim_before_failing(void) {
 }
 
 static void *out_of_memory(void) {
-    sl_faa_relaxed(&xenomem, 1);
+    sl_fetch_add_relaxed(&xenomem, 1);
     errno = ENOMEM;
     return NULL;
 }
@@ -182,7 +182,7 @@ static void free_remote(sl_span_t *s, unsigned idx) {
      * Release also orders our writes to the object before its reuse.
      * pairs with central.c:uncache and span.c:sl_span_sweep
      * models park.cc:free_or, sweep.cc:free_or, home.cc:free_or */
-    uint64_t old = sl_for_seqcst(&s->xfree_bits[w], bit);
+    uint64_t old = sl_fetch_or_seqcst(&s->xfree_bits[w], bit);
     if (old & bit)
         sl_report_bad("double free of %p", sl_span_obj(s, idx));
     if (sl_central_sweep_mode) {

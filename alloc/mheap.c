@@ -114,9 +114,9 @@ static int grow_locked(size_t npages) {
      * pointing into unmapped memory. */
     bool header = (base & (SL_ARENA_SIZE - 1)) == 0 &&
                   (bytes >> SL_PAGE_SHIFT) >= npages + SL_ARENA_HDR_PAGES &&
-                  !atomic_load_explicit(&sl_arenas[base >> SL_ARENA_SHIFT], memory_order_relaxed);
+                  !sl_load_relaxed(&sl_arenas[base >> SL_ARENA_SHIFT]);
     for (uintptr_t a = base & ~(SL_ARENA_SIZE - 1); a < base + bytes; a += SL_ARENA_SIZE) {
-        if (atomic_load_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], memory_order_relaxed))
+        if (sl_load_relaxed(&sl_arenas[a >> SL_ARENA_SHIFT]))
             continue; /* a reduced reservation shares this 64 MiB with an earlier one */
         if (header && a == base)
             continue;
@@ -125,7 +125,7 @@ static int grow_locked(size_t npages) {
             goto undo;
         /* Release: the zeroed table is visible before a lookup can find it.
          * pairs with mheap.h:sl_spanmap_lookup_near */
-        atomic_store_explicit(&sl_arenas[a >> SL_ARENA_SHIFT], (uintptr_t)ar, memory_order_release);
+        sl_store_release(&sl_arenas[a >> SL_ARENA_SHIFT], (uintptr_t)ar);
     }
     meta_under_heap_lock = true; /* the region's bitmaps */
     int r = sl_pagealloc_grow_locked(&pages, base, bytes >> SL_PAGE_SHIFT);
@@ -137,8 +137,7 @@ static int grow_locked(size_t npages) {
         meta_pages += SL_ARENA_HDR_PAGES;
         /* Release: as above (the header is a fresh mapping: zero).
          * pairs with mheap.h:sl_spanmap_lookup */
-        atomic_store_explicit(&sl_arenas[base >> SL_ARENA_SHIFT], base | SL_ARENA_HEADER,
-                              memory_order_release);
+        sl_store_release(&sl_arenas[base >> SL_ARENA_SHIFT], base | SL_ARENA_HEADER);
     }
     reservations++;
     if (bytes < full)
@@ -152,22 +151,19 @@ undo:
 sl_span_t *sl_spanmap_lookup_far(uintptr_t p) {
     if ((p >> SL_ARENA_SHIFT) >> SL_ARENA_L1_BITS)
         return NULL;
-    sl_arena_t *a =
-        sl_arena_table(atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_acquire));
+    /* Acquire: the table is zeroed before it is published. pairs with mheap.c:grow_locked */
+    sl_arena_t *a = sl_arena_table(sl_load_acquire(&sl_arenas[p >> SL_ARENA_SHIFT]));
     if (!a)
         return NULL;
-    return atomic_load_explicit(&a->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)],
-                                memory_order_relaxed);
+    return sl_load_relaxed(&a->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)]);
 }
 
 /* Point every page of s at s in the page -> span map. */
 static void spanmap_set(sl_span_t *s) {
     for (uintptr_t p = s->base; p < s->base + ((uintptr_t)s->npages << SL_PAGE_SHIFT);
          p += SL_PAGE_SIZE) {
-        sl_arena_t *a = sl_arena_table(
-            atomic_load_explicit(&sl_arenas[p >> SL_ARENA_SHIFT], memory_order_relaxed));
-        atomic_store_explicit(&a->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)], s,
-                              memory_order_relaxed);
+        sl_arena_t *a = sl_arena_table(sl_load_relaxed(&sl_arenas[p >> SL_ARENA_SHIFT]));
+        sl_store_relaxed(&a->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)], s);
     }
 }
 
@@ -193,21 +189,20 @@ static void init_span(sl_span_t *s, uintptr_t base, size_t npages, unsigned spc,
     sl_span_refill_cache(s); /* all free, bits past nelems clear */
     memset(s->local_free, 0, sizeof s->local_free);
     for (unsigned w = 0; w < SL_SPAN_WORDS; w++)
-        atomic_store_explicit(&s->xfree_bits[w], 0, memory_order_relaxed);
+        sl_store_relaxed(&s->xfree_bits[w], 0);
     s->needzero = needzero;
-    atomic_store_explicit(&s->xowner, 0, memory_order_relaxed);
-    sl_faa_relaxed(&s->xgen, 1);
+    sl_store_relaxed(&s->xowner, 0);
+    sl_fetch_add_relaxed(&s->xgen, 1);
     if (spc == SL_TINY_SPAN_CLASS) {
         _Atomic uint32_t *t = s->tiny_words; /* desc_ready made it */
         for (unsigned i = 0; i < s->nelems; i++)
-            atomic_store_explicit(&t[i], 0, memory_order_relaxed);
+            sl_store_relaxed(&t[i], 0);
         sl_tiny_clear_ends(s);
     }
     spanmap_set(s);
     /* Release: every field above is visible to whoever receives the span through an
      * atomic hand-off. pairs with central.c:sl_central_cache */
-    atomic_store_explicit(&s->xstate, sc == 0 ? SL_SPAN_LARGE : SL_SPAN_TRANSIT,
-                          memory_order_release);
+    sl_store_release(&s->xstate, sc == 0 ? SL_SPAN_LARGE : SL_SPAN_TRANSIT);
 }
 
 /* A descriptor can serve span class spc: a tiny span needs its side table, made once per
@@ -230,11 +225,12 @@ static uintptr_t pagecache_alloc(sl_pagecache_t *pc, size_t npages, bool *needze
             uint64_t m = run << i;
             *needzero = (pc->scav & m) != m;
             if (pc->rel & m)
-                sl_faa_relaxed(&scav_pages_refaulted, (size_t)__builtin_popcountll(pc->rel & m));
+                sl_fetch_add_relaxed(&scav_pages_refaulted,
+                                     (size_t)__builtin_popcountll(pc->rel & m));
             pc->free &= ~m;
             pc->scav &= ~m;
             pc->rel &= ~m;
-            sl_fas_relaxed(&cached_pages, npages);
+            sl_fetch_sub_relaxed(&cached_pages, npages);
             return pc->base + ((uintptr_t)i << SL_PAGE_SHIFT);
         }
     }
@@ -244,7 +240,7 @@ static uintptr_t pagecache_alloc(sl_pagecache_t *pc, size_t npages, bool *needze
 static void pagecache_flush_locked(sl_pagecache_t *pc) {
     if (pc->base && pc->free) {
         sl_pagealloc_return_block_locked(&pages, pc->base, pc->free, pc->scav, pc->rel);
-        sl_fas_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
+        sl_fetch_sub_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
     }
     pc->base = 0;
     pc->free = pc->scav = pc->rel = 0;
@@ -256,7 +252,7 @@ static void pagecache_refill_locked(sl_pagecache_t *pc) {
     if (!pc->base && grow_locked(SL_BLOCK_PAGES) == 0)
         pc->base = sl_pagealloc_take_block_locked(&pages, &pc->free, &pc->scav, &pc->rel);
     if (pc->base)
-        sl_faa_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
+        sl_fetch_add_relaxed(&cached_pages, (size_t)__builtin_popcountll(pc->free));
     while (pc->nstash < SL_DESC_STASH) {
         sl_span_t *d = desc_alloc_locked();
         if (!d)
@@ -271,7 +267,7 @@ static uintptr_t heap_alloc_locked(size_t npages, size_t align_pages, bool *need
     if (!base && grow_locked(npages + align_pages) == 0)
         base = sl_pagealloc_alloc_locked(&pages, npages, align_pages, needzero, &reused);
     if (reused)
-        sl_faa_relaxed(&scav_pages_refaulted, reused);
+        sl_fetch_add_relaxed(&scav_pages_refaulted, reused);
     return base;
 }
 
@@ -312,12 +308,12 @@ sl_span_t *sl_mheap_alloc_span(sl_pagecache_t *pc, size_t npages, unsigned spc,
             return NULL;
         }
     }
-    sl_faa_relaxed(&inuse_pages, npages);
+    sl_fetch_add_relaxed(&inuse_pages, npages);
     if (sl_spanclass_sizeclass(spc) == 0) {
-        sl_faa_relaxed(&nspans_large, 1);
-        sl_faa_relaxed(&large_pages, npages);
+        sl_fetch_add_relaxed(&nspans_large, 1);
+        sl_fetch_add_relaxed(&large_pages, npages);
     } else {
-        sl_faa_relaxed(&nspans_small, 1);
+        sl_fetch_add_relaxed(&nspans_small, 1);
     }
     init_span(s, base, npages, spc, needzero);
     return s;
@@ -325,16 +321,18 @@ sl_span_t *sl_mheap_alloc_span(sl_pagecache_t *pc, size_t npages, unsigned spc,
 
 void sl_mheap_free_span(sl_span_t *s) {
     /* The page -> span entries stay (stale, as in Go): a later free of a pointer into
-     * these pages finds a DEAD descriptor, or one whose range does not hold it. */
-    atomic_store_explicit(&s->xstate, SL_SPAN_DEAD, memory_order_release);
+     * these pages finds a DEAD descriptor, or one whose range does not hold it.
+     * Release: such a free, reading DEAD, sees the descriptor as this thread left it.
+     * pairs with span.h:sl_span_state (malloc.c:free_slow) */
+    sl_store_release(&s->xstate, SL_SPAN_DEAD);
     pthread_mutex_lock(&heap_lock);
     sl_pagealloc_free_locked(&pages, s->base, s->npages);
-    sl_fas_relaxed(&inuse_pages, s->npages);
+    sl_fetch_sub_relaxed(&inuse_pages, s->npages);
     if (sl_spanclass_sizeclass(s->spanclass) == 0) {
-        sl_fas_relaxed(&nspans_large, 1);
-        sl_fas_relaxed(&large_pages, s->npages);
+        sl_fetch_sub_relaxed(&nspans_large, 1);
+        sl_fetch_sub_relaxed(&large_pages, s->npages);
     } else {
-        sl_fas_relaxed(&nspans_small, 1);
+        sl_fetch_sub_relaxed(&nspans_small, 1);
     }
     s->heap_next = free_descs;
     free_descs = s;
@@ -368,8 +366,8 @@ size_t sl_mheap_scavenge(uint64_t cutoff_ms, size_t max_bytes) {
         pthread_mutex_lock(&heap_lock);
         sl_pagealloc_scav_done_locked(&pages, addr, n);
         pthread_mutex_unlock(&heap_lock);
-        sl_faa_relaxed(&scav_releases, 1);
-        sl_faa_relaxed(&scav_pages_released, n);
+        sl_fetch_add_relaxed(&scav_releases, 1);
+        sl_fetch_add_relaxed(&scav_pages_released, n);
         released += n << SL_PAGE_SHIFT;
     }
     if (released) {

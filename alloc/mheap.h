@@ -66,15 +66,14 @@ static inline sl_span_t *sl_spanmap_lookup_near(uintptr_t p) {
     uintptr_t hdr = p & ~(uintptr_t)(SL_ARENA_SIZE - 1);
     size_t ai = (p >> SL_ARENA_SHIFT) & (((size_t)1 << SL_ARENA_L1_BITS) - 1);
     /* Acquire: the zeroed table is visible before its pointer. pairs with mheap.c:grow_locked */
-    uintptr_t entry = atomic_load_explicit(&sl_arenas[ai], memory_order_acquire);
+    uintptr_t entry = sl_load_acquire(&sl_arenas[ai]);
     if (__builtin_expect(entry != (hdr | SL_ARENA_HEADER), 0))
         return NULL;
     /* Hide the equality from the compiler, which would otherwise address the table
      * through the value just loaded (one more load on the chain). */
     __asm__("" : "+r"(hdr));
-    return atomic_load_explicit(
-        &((sl_arena_t *)hdr)->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)],
-        memory_order_relaxed);
+    return sl_load_relaxed(
+        &((sl_arena_t *)hdr)->spans[(p >> SL_PAGE_SHIFT) & (SL_ARENA_PAGES - 1)]);
 }
 
 /* The span that owns the page holding p, or NULL (not spanlab memory). The descriptor

@@ -137,7 +137,7 @@ static void home_flush(sl_mcache_t *c) {
 }
 
 static void home_drain(void) {
-    sl_faa_relaxed(&xdrain_epoch, 1);
+    sl_fetch_add_relaxed(&xdrain_epoch, 1);
     sl_mcache_t *c = sl_mcache_current();
     if (c) {
         c->drain_seen = sl_load_relaxed(&xdrain_epoch);

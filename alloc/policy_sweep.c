@@ -175,8 +175,7 @@ static void sweep_start_threads(void) {
     if (!sweeper_enabled || sl_load_relaxed(&xsweeper_started))
         return;
     int expected = 0;
-    if (!atomic_compare_exchange_strong_explicit(&xsweeper_started, &expected, 1,
-                                                 memory_order_relaxed, memory_order_relaxed))
+    if (!sl_cas_relaxed(&xsweeper_started, &expected, 1))
         return;
     pthread_t t;
     pthread_attr_t attr;

@@ -85,8 +85,8 @@ int sl_scavenger_configure(void) {
         sl_env_unsigned(SL_ENV_SCAVENGE_RATE, &rate_mib) < 0)
         return -EINVAL;
     if (period_ms == 0)
-        atomic_store_explicit(&started, 1, memory_order_relaxed);
-    atomic_store_explicit(&decay_now_ms, decay_ms, memory_order_relaxed);
+        sl_store_relaxed(&started, 1);
+    sl_store_relaxed(&decay_now_ms, decay_ms);
     return 0;
 }
 
@@ -104,7 +104,7 @@ void sl_decay_update(sl_decay_t *d, uint64_t now, bool reused, uint64_t idle_ms)
 }
 
 uint64_t sl_scavenger_decay_ms(void) {
-    return atomic_load_explicit(&decay_now_ms, memory_order_relaxed);
+    return sl_load_relaxed(&decay_now_ms);
 }
 
 static void *scavenger_main(void *arg) {
@@ -120,7 +120,7 @@ static void *scavenger_main(void *arg) {
         uint64_t now = sl_mheap_clock_ms(), idle = 0;
         bool reused = sl_mheap_take_reuse(d.max_ms, &idle);
         sl_decay_update(&d, now, reused, idle);
-        atomic_store_explicit(&decay_now_ms, d.eff_ms, memory_order_relaxed);
+        sl_store_relaxed(&decay_now_ms, d.eff_ms);
         /* All-free spans that the mcentrals keep are pages the heap cannot see: every
          * quarter decay time they go back to it, where their pages start their own decay.
          * So an idle heap is back near its live size within about 1.25 decay times (the
@@ -137,11 +137,10 @@ static void *scavenger_main(void *arg) {
 }
 
 void sl_scavenger_start(void) {
-    if (atomic_load_explicit(&started, memory_order_relaxed))
+    if (sl_load_relaxed(&started))
         return;
     int expected = 0;
-    if (!atomic_compare_exchange_strong_explicit(&started, &expected, 1, memory_order_relaxed,
-                                                 memory_order_relaxed))
+    if (!sl_cas_relaxed(&started, &expected, 1))
         return;
     pthread_t t;
     pthread_attr_t attr;
@@ -149,7 +148,7 @@ void sl_scavenger_start(void) {
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 << 10);
     if (pthread_create(&t, &attr, scavenger_main, NULL) != 0)
-        atomic_store_explicit(&started, 0, memory_order_relaxed); /* try again later */
+        sl_store_relaxed(&started, 0); /* try again later */
     pthread_attr_destroy(&attr);
 }
 
@@ -180,5 +179,5 @@ void sl_scavenger_atfork_parent(void) {
 
 void sl_scavenger_atfork_child(void) {
     pthread_mutex_init(&pass_lock, NULL); /* the background thread does not exist here */
-    atomic_store_explicit(&started, period_ms == 0 ? 1 : 0, memory_order_relaxed);
+    sl_store_relaxed(&started, period_ms == 0 ? 1 : 0);
 }

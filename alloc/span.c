@@ -100,7 +100,7 @@ unsigned sl_span_sweep_counts(sl_span_t *s, unsigned *nremote) {
          * pairs with malloc.c:free_remote */
         if (sl_load_relaxed(&s->xfree_bits[w]) != 0) {
             /* the site of models sweep.cc:sweep_xchg, home.cc:sweep_xchg */
-            remote = sl_xchg_acq_rel(&s->xfree_bits[w], 0);
+            remote = sl_exchange_acq_rel(&s->xfree_bits[w], 0);
         }
         uint64_t local = s->local_free[w];
         uint64_t bad = ((local | remote) & ~taken) | (local & remote);

@@ -34,7 +34,7 @@ void sl_stall_hit(void);
 
 #define SL_STALL_POINT()                                                                           \
     do {                                                                                           \
-        if (__builtin_expect(atomic_load_explicit(&sl_stall_xppm, memory_order_relaxed) != 0, 0))  \
+        if (__builtin_expect(sl_load_relaxed(&sl_stall_xppm) != 0, 0))                             \
             sl_stall_hit();                                                                        \
     } while (0)
 

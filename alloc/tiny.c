@@ -18,7 +18,7 @@ static inline _Atomic uint16_t *block_ends(sl_span_t *s, unsigned idx) {
 
 void sl_tiny_clear_ends(sl_span_t *s) {
     for (unsigned i = 0; i < s->nelems; i++)
-        atomic_store_explicit(block_ends(s, i), 0, memory_order_relaxed);
+        sl_store_relaxed(block_ends(s, i), 0);
 }
 
 /* Publish the placed mask of a block the cache lets go of. */
@@ -26,8 +26,7 @@ static void release_block(sl_span_t *s, uintptr_t blk, uint32_t placed) {
     unsigned idx = (unsigned)((blk - s->base) / SL_TINY_SIZE);
     /* acq_rel: the frees of the other objects happen before we free the slot.
      * pairs with tiny.c:sl_tiny_free. model tiny.cc:release_or */
-    uint32_t old =
-        atomic_fetch_or_explicit(block_word(s, idx), placed << PLACED_SHIFT, memory_order_acq_rel);
+    uint32_t old = sl_fetch_or_acq_rel(block_word(s, idx), placed << PLACED_SHIFT);
     uint32_t freed = old & FREED_MASK;
     if (freed & ~placed)
         sl_report_bad("invalid free of %p: not the start of a tiny object",
@@ -38,8 +37,8 @@ static void release_block(sl_span_t *s, uintptr_t blk, uint32_t placed) {
 
 void sl_tiny_note_whole(sl_span_t *s, uintptr_t p) {
     unsigned idx = (unsigned)((p - s->base) / SL_TINY_SIZE);
-    atomic_store_explicit(block_ends(s, idx), 1u << (SL_TINY_SIZE - 1), memory_order_relaxed);
-    atomic_store_explicit(block_word(s, idx), 1u << PLACED_SHIFT, memory_order_relaxed);
+    sl_store_relaxed(block_ends(s, idx), 1u << (SL_TINY_SIZE - 1));
+    sl_store_relaxed(block_word(s, idx), 1u << PLACED_SHIFT);
 }
 
 void *sl_tiny_alloc(size_t size) {
@@ -57,7 +56,7 @@ void *sl_tiny_alloc(size_t size) {
         /* Relaxed: the pointer reaches another thread only through a hand-off that
          * orders this store before it. */
         c->tiny_ends |= 1u << (c->tiny_off - 1);
-        atomic_store_explicit(c->tiny_endw, (uint16_t)c->tiny_ends, memory_order_relaxed);
+        sl_store_relaxed(c->tiny_endw, (uint16_t)c->tiny_ends);
         return (void *)(c->tiny + off);
     }
     sl_span_t *s;
@@ -66,8 +65,8 @@ void *sl_tiny_alloc(size_t size) {
         return NULL;
     c = sl_tls_mcache; /* the slow path may have just created this thread's cache */
     unsigned idx = (unsigned)(((uintptr_t)blk - s->base) / SL_TINY_SIZE);
-    atomic_store_explicit(block_word(s, idx), 0, memory_order_relaxed);
-    atomic_store_explicit(block_ends(s, idx), (uint16_t)(1u << (size - 1)), memory_order_relaxed);
+    sl_store_relaxed(block_word(s, idx), 0);
+    sl_store_relaxed(block_ends(s, idx), (uint16_t)(1u << (size - 1)));
     if (!c->tiny || size < c->tiny_off) {
         /* The new block keeps more room than the old one: it becomes current. */
         if (c->tiny)
@@ -101,7 +100,7 @@ void sl_tiny_free(sl_span_t *s, unsigned idx, uintptr_t p) {
     uint32_t bit = 1u << (p - blk);
     /* acq_rel: whichever OR completes the word frees the slot after every object's last
      * use. pairs with tiny.c:release_block. model tiny.cc:free_or */
-    uint32_t old = atomic_fetch_or_explicit(block_word(s, idx), bit, memory_order_acq_rel);
+    uint32_t old = sl_fetch_or_acq_rel(block_word(s, idx), bit);
     if (old & bit)
         sl_report_bad("double free of %p", (void *)p);
     uint32_t placed = old >> PLACED_SHIFT;
@@ -119,10 +118,10 @@ size_t sl_tiny_usable(sl_span_t *s, unsigned idx, uintptr_t p) {
     /* The first object end at or after the start is this object's own (objects never
      * overlap); later ends may be there too. Exact even while a cache still fills the
      * block, where the space after the object may yet be handed out. */
-    uint32_t ends = atomic_load_explicit(block_ends(s, idx), memory_order_relaxed);
+    uint32_t ends = sl_load_relaxed(block_ends(s, idx));
     uint32_t mine = ends & ~((1u << off) - 1);
     if (!mine)
         sl_fatal("tiny object %p has no recorded end (block word %#x)", (void *)p,
-                 atomic_load_explicit(block_word(s, idx), memory_order_relaxed));
+                 sl_load_relaxed(block_word(s, idx)));
     return (unsigned)__builtin_ctz(mine) + 1 - off;
 }

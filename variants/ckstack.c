@@ -118,7 +118,7 @@ static sl_span_t *ckstack_pop(sl_spanset_t *set) {
     sl_span_t *s = ckstack_take(c);
     if (s == NULL)
         return NULL;
-    sl_fas_relaxed(&c->xavail, 1);
+    sl_fetch_sub_relaxed(&c->xavail, 1);
     if (s->vlink[1] != (void *)c) /* CANARY site */
         sl_fatal("ckstack: span %p popped from set %p was pushed elsewhere (%p)", (void *)s,
                  (void *)c, s->vlink[1]);

@@ -303,7 +303,7 @@ static bool cache_refill_locked(struct rcu_set *c, bool at_cap) {
     rcu_node_t *chunk = sl_os_meta_alloc(RCU_NODE_CHUNK * sizeof(rcu_node_t));
     if (!chunk)
         return false;
-    sl_faa_relaxed(&xnodes_total, RCU_NODE_CHUNK);
+    sl_fetch_add_relaxed(&xnodes_total, RCU_NODE_CHUNK);
     /* Keep RCU_CACHE_MAX / 2 here, the rest to the pool. */
     unsigned keep = RCU_CACHE_MAX / 2;
     for (unsigned i = 0; i < keep; i++) {
@@ -373,7 +373,7 @@ static bool retire_locked(struct rcu_set *c, rcu_node_t *n) {
     sl_store_relaxed(&c->xretired, c->nretired);
     if (c->nretired % RCU_RETIRE_STEP)
         return false;
-    uint64_t total = sl_faa_relaxed(&xretired_total, RCU_RETIRE_STEP) + RCU_RETIRE_STEP;
+    uint64_t total = sl_fetch_add_relaxed(&xretired_total, RCU_RETIRE_STEP) + RCU_RETIRE_STEP;
     return total >= RCU_RETIRE_BATCH && total - RCU_RETIRE_STEP < RCU_RETIRE_BATCH;
 }
 
@@ -500,7 +500,7 @@ static unsigned reclaim(struct rcu_set *waiter) {
             sl_count(waiter ? &waiter->xgrace_waits : &rcu_sets[ids[0]]->xgrace_bg);
             waited = false; /* counted */
         }
-        sl_fas_relaxed(&xretired_total, counted);
+        sl_fetch_sub_relaxed(&xretired_total, counted);
         /* Each set gets its own nodes back, spliced whole (no walk over cold nodes); a
          * set already holding RCU_CACHE_KEEP gives them to the pool. The set lock (or the
          * pool lock) orders our last use of the batch before its reuse by a push. */
@@ -576,8 +576,7 @@ static void reclaimer_start(void) {
     if (sl_load_relaxed(&xreclaimer) || sl_load_relaxed(&xlocked_mode))
         return;
     int expected = 0;
-    if (!atomic_compare_exchange_strong_explicit(&xreclaimer, &expected, 1, memory_order_relaxed,
-                                                 memory_order_relaxed))
+    if (!sl_cas_relaxed(&xreclaimer, &expected, 1))
         return;
     pthread_t t;
     pthread_attr_t attr;
@@ -643,7 +642,7 @@ static sl_span_t *try_claim(struct rcu_set *c, rcu_node_t *n) {
         /* Release (an RMW, so later claims continue the release sequence): a count that
          * reads this claim (acquire) sees the offer's xoffered store.
          * pairs with rcu.c:set_count */
-        sl_faa_acq_rel(&c->xclaimed, 1);
+        sl_fetch_add_acq_rel(&c->xclaimed, 1);
         sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
         return s;
     }

@@ -218,7 +218,7 @@ static ss_block_t *install_block(struct ss_set *set) {
         ss_block_t *b = pool_get(set);
         /* acq_rel: pairs with spanset.c:push_can_proceed */
         if (!b)
-            b = sl_xchg_acq_rel(&set->xreserve, NULL);
+            b = sl_exchange_acq_rel(&set->xreserve, NULL);
         if (b)
             return b;
         /* More than a block's worth of pushers passed push_can_proceed on the one reserve
@@ -278,7 +278,7 @@ static int ss_push(struct ss_set *set, sl_span_t *s) {
     sl_store_relaxed(&s->xstate, SL_SPAN_AVAILABLE);
     /* Relaxed: the slot's release/acquire carries the span; a popper that claims the slot
      * before we store spins on it. */
-    uint64_t pos = sl_faa_relaxed(&set->xtail, 1);
+    uint64_t pos = sl_fetch_add_relaxed(&set->xtail, 1);
     ss_block_t *b = block_for_push(set, pos / SS_BLOCK_ENTRIES);
     /* Between claiming the position and publishing the slot: a popper that claims this
      * position meanwhile waits for us (the one blocking step of the set). */
@@ -338,7 +338,7 @@ static sl_span_t *ss_pop(struct ss_set *set) {
         /* acq_rel: the last popper sees every other popper's slot clearing before it
          * recycles the block (not the popper of its last position: Go's fix 39380e8e01).
          * pairs with itself in other poppers. model spanset.cc:popped_add */
-        if (sl_faa_acq_rel(&b->xpopped, 1) + 1 == SS_BLOCK_ENTRIES) {
+        if (sl_fetch_add_acq_rel(&b->xpopped, 1) + 1 == SS_BLOCK_ENTRIES) {
             uint64_t top = h / SS_BLOCK_ENTRIES;
             sl_store_relaxed(&b->xpopped, 0);
             /* Release: a pusher that finds the entry empty installs a block after our

@@ -37,7 +37,7 @@
 SL_SITE(free_or, "alloc/malloc.c", rmw, rl::mo_seq_cst);
 SL_SITE(sweep_xchg, "alloc/span.c", rmw, rl::mo_acq_rel);
 SL_STEP(elemsize_before_or, "alloc/malloc.c",
-        "uint32_t elemsize = s->elemsize; ... sl_for_seqcst(&s->xfree_bits[w], bit)");
+        "uint32_t elemsize = s->elemsize; ... sl_fetch_or_seqcst(&s->xfree_bits[w], bit)");
 SL_SITE(gen_load, "alloc/central.c", load, rl::mo_acquire);
 SL_SITE(gen_advance, "alloc/central.c", rmw, rl::mo_acq_rel);
 SL_STEP(sweep_one_files_by_popped_gen, "alloc/central.c", "file_swept(s, gen, release_empty)");
