@@ -127,6 +127,15 @@ static uint64_t fake_clock(void) {
     return fake_now;
 }
 
+/* A page allocator on the fake clock with one region at base, every page of it in use. */
+static void fake_region_in_use(sl_pagealloc_t *pa, uintptr_t base) {
+    pa->clock_ms = fake_clock;
+    CHECK(sl_pagealloc_grow_locked(pa, base, SL_ARENA_PAGES) == 0);
+    bool nz;
+    size_t ru;
+    CHECK(sl_pagealloc_alloc_locked(pa, SL_ARENA_PAGES, 1, &nz, &ru) == base && ru == 0);
+}
+
 /* Pages of block w (64 pages) of the region at base. */
 #define BLK(w) (base + (uintptr_t)(w)*SL_BLOCK_PAGES * SL_PAGE_SIZE)
 
@@ -135,12 +144,10 @@ static uint64_t fake_clock(void) {
  * into again starts over; released pages handed out again are counted. */
 static void test_scavenge_decay(void) {
     sl_pagealloc_t pa = {0};
-    pa.clock_ms = fake_clock;
     uintptr_t base = (uintptr_t)1 << 42;
-    CHECK(sl_pagealloc_grow_locked(&pa, base, SL_ARENA_PAGES) == 0);
+    fake_region_in_use(&pa, base);
     bool nz;
     size_t ru;
-    CHECK(sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz, &ru) == base && ru == 0);
     fake_now = 1000;
     sl_pagealloc_free_locked(&pa, BLK(5), SL_BLOCK_PAGES);
     fake_now = 2000;
@@ -207,13 +214,11 @@ static void test_scavenge_decay(void) {
  * the window the previous call set; the decay controller stretches and relaxes. */
 static void test_reuse_and_decay_control(void) {
     sl_pagealloc_t pa = {0};
-    pa.clock_ms = fake_clock;
     uintptr_t base = (uintptr_t)1 << 44;
-    CHECK(sl_pagealloc_grow_locked(&pa, base, SL_ARENA_PAGES) == 0);
+    fake_region_in_use(&pa, base);
     bool nz;
     size_t ru;
     uint64_t idle = 0;
-    CHECK(sl_pagealloc_alloc_locked(&pa, SL_ARENA_PAGES, 1, &nz, &ru) == base);
     CHECK(!sl_pagealloc_take_reuse_locked(&pa, 5000, &idle));
     fake_now = 10000;
     sl_pagealloc_free_locked(&pa, BLK(4), SL_BLOCK_PAGES);
