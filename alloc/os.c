@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include "atomic.h"
 #include "fault.h"
 #include "os.h"
 
@@ -137,4 +138,20 @@ void sl_os_atfork_parent(void) {
 
 void sl_os_atfork_child(void) {
     pthread_mutex_init(&meta_lock, NULL);
+}
+
+void sl_os_start_thread_once(_Atomic int *started, void *(*fn)(void *)) {
+    if (sl_load_relaxed(started))
+        return;
+    int expected = 0;
+    if (!sl_cas_relaxed(started, &expected, 1))
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 << 10);
+    if (pthread_create(&t, &attr, fn, NULL) != 0)
+        sl_store_relaxed(started, 0);
+    pthread_attr_destroy(&attr);
 }

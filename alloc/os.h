@@ -31,4 +31,9 @@ void sl_os_atfork_prepare(void);
 void sl_os_atfork_parent(void);
 void sl_os_atfork_child(void);
 
+/* Start fn in a detached thread with a 64 KiB stack, once per *started: the first caller
+ * to move it 0 -> 1 creates the thread; if the OS refuses, *started goes back to 0 so that
+ * a later call tries again. The background threads (scavenger, sweeper, rcu reclaimer). */
+void sl_os_start_thread_once(_Atomic int *started, void *(*fn)(void *));
+
 #endif

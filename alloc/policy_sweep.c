@@ -29,6 +29,7 @@
 #include "env.h"
 #include "fatal.h"
 #include "mheap.h"
+#include "os.h"
 #include "policy.h"
 #include "sweep.h"
 #include "tiny.h"
@@ -172,19 +173,8 @@ static void *sweeper_main(void *arg) {
 }
 
 static void sweep_start_threads(void) {
-    if (!sweeper_enabled || sl_load_relaxed(&xsweeper_started))
-        return;
-    int expected = 0;
-    if (!sl_cas_relaxed(&xsweeper_started, &expected, 1))
-        return;
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 << 10);
-    if (pthread_create(&t, &attr, sweeper_main, NULL) != 0)
-        sl_store_relaxed(&xsweeper_started, 0); /* try again at a later refill */
-    pthread_attr_destroy(&attr);
+    if (sweeper_enabled)
+        sl_os_start_thread_once(&xsweeper_started, sweeper_main); /* or at a later refill */
 }
 
 /* Go's mcache.releaseAll: every span c holds back to the mcentral (swept there). The

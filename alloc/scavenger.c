@@ -66,6 +66,7 @@
 #include "env.h"
 #include "fatal.h"
 #include "mheap.h"
+#include "os.h"
 #include "scavenger.h"
 
 static _Atomic int started; /* 0 = not yet, 1 = running or disabled */
@@ -137,19 +138,7 @@ static void *scavenger_main(void *arg) {
 }
 
 void sl_scavenger_start(void) {
-    if (sl_load_relaxed(&started))
-        return;
-    int expected = 0;
-    if (!sl_cas_relaxed(&started, &expected, 1))
-        return;
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 << 10);
-    if (pthread_create(&t, &attr, scavenger_main, NULL) != 0)
-        sl_store_relaxed(&started, 0); /* try again later */
-    pthread_attr_destroy(&attr);
+    sl_os_start_thread_once(&started, scavenger_main); /* or later */
 }
 
 void sl_scavenger_hold(bool hold) {

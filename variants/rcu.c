@@ -573,19 +573,8 @@ static void *reclaimer_main(void *arg) {
 /* Start the reclaimer once. Called with no lock held, where a recursive malloc (from
  * pthread_create's TLS set-up) finds this thread's cache consistent: thread_attach. */
 static void reclaimer_start(void) {
-    if (sl_load_relaxed(&xreclaimer) || sl_load_relaxed(&xlocked_mode))
-        return;
-    int expected = 0;
-    if (!sl_cas_relaxed(&xreclaimer, &expected, 1))
-        return;
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 << 10);
-    if (pthread_create(&t, &attr, reclaimer_main, NULL) != 0)
-        sl_store_relaxed(&xreclaimer, 0); /* try again at the next attach */
-    pthread_attr_destroy(&attr);
+    if (!sl_load_relaxed(&xlocked_mode))
+        sl_os_start_thread_once(&xreclaimer, reclaimer_main); /* or at the next attach */
 }
 
 static void rcu_thread_attach(void) {
