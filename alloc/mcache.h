@@ -10,10 +10,12 @@
 #include "mheap.h"
 #include "span.h"
 
-/* A home list (home policy): partially free spans of one class the cache owns besides
- * its current one, linked by home_next. Owner-only. */
+/* A home list (home policy): spans of one class the cache owns besides its current one
+ * (exhausted ones at the tail, ones with a pending free at the head), linked by
+ * home_next. Owner-only. */
 typedef struct sl_home_list {
-    sl_span_t *head;
+    sl_span_t *head, *tail;
+    size_t nspans;
     size_t bytes; /* span bytes on the list; at most the policy's cap */
 } sl_home_list_t;
 

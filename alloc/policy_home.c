@@ -1,18 +1,24 @@
 /* home -- a thread owns more than its current span (mimalloc's thread-owned pages are the
- * model). Per class, the mcache keeps a home list of partially free spans it owns, capped
- * in bytes ($SPANLAB_HOME_KIB per class and thread); its frees into any span it owns are
- * owner-local (malloc.c tests the span's owner field). An exhausted span parks with its
- * home recorded; if the first free into it comes from the home thread (same cache, same
+ * model). Per class, the mcache keeps a home list of spans it owns, capped in bytes
+ * ($SPANLAB_HOME_KIB per class and thread); its frees into any span it owns are
+ * owner-local (malloc.c tests the span's owner field).
+ *
+ * An exhausted span stays the cache's, at the tail of the list (while there is room): the
+ * thread's frees into it stay plain stores and other threads' wait in its remote bits. A
+ * refill turns the list from the head, sweeping each span once; one still full after a
+ * whole turn is cold and parks with its home recorded (so does an exhausted span without
+ * room). If the first free into a parked span comes from the home thread (same cache, same
  * incarnation: caches are recycled), that thread takes it back onto its list without the
  * mcentral. If it comes from another thread that allocates from the span's class and has
- * room, that thread adopts the span onto its own list (mimalloc's reclaim-on-free): a
- * span whose objects two threads free, or whose owner exited (larson's generations), then
- * collects frees in one owner's list instead of passing through the mcentral with one
- * free slot per trip. Remote unparks by a thread that does not allocate from the class,
- * spans past the cap (spills) and thread exit go to the mcentral. Refill order: current
- * span, home list, mcentral. sl_scavenge drains the lists: the calling thread's at once,
- * others' at their next refill (a drain epoch, Go's flushGen). Neighbours: central.c
- * (park/unpark, claim), mcache.c, malloc.c. */
+ * room, that thread adopts the span onto its own list (mimalloc's reclaim-on-free): a span
+ * whose objects two threads free, or whose owner exited (larson's generations), then
+ * collects frees in one owner's list instead of passing through the mcentral with one free
+ * slot per trip. Remote unparks by a thread that does not allocate from the class, spans
+ * past the cap (spills) and thread exit go to the mcentral.
+ *
+ * Refill order: current span, home list, mcentral. sl_scavenge drains the lists: the
+ * calling thread's at once, others' at their next refill (a drain epoch, Go's flushGen).
+ * Neighbours: central.c (park/unpark, claim), mcache.c, malloc.c. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -46,17 +52,23 @@ static void give_back(sl_mcache_t *c, sl_span_t *s) {
     sl_central_uncache(s, (uintptr_t)c);
 }
 
+static sl_span_t *home_pop(sl_home_list_t *l) {
+    sl_span_t *s = l->head;
+    l->head = s->home_next;
+    if (!l->head)
+        l->tail = NULL;
+    s->home_next = NULL;
+    l->nspans--;
+    l->bytes -= span_bytes(s);
+    return s;
+}
+
 static void drain_lists(sl_mcache_t *c) {
     c->draining = true; /* no adoption while we give spans back */
     for (unsigned spc = 0; spc < SL_NUM_SPAN_CLASSES; spc++) {
         sl_home_list_t *l = &c->home[spc];
-        while (l->head) {
-            sl_span_t *s = l->head;
-            l->head = s->home_next;
-            s->home_next = NULL;
-            give_back(c, s);
-        }
-        l->bytes = 0;
+        while (l->head)
+            give_back(c, home_pop(l));
     }
     c->draining = false;
 }
@@ -66,11 +78,37 @@ static bool has_room(sl_mcache_t *c, const sl_span_t *s) {
     return c->home[s->spanclass].bytes + span_bytes(s) <= home_cap;
 }
 
+/* At the head: s comes with a pending free (a home return or an adoption); use it first. */
 static void home_push(sl_mcache_t *c, sl_span_t *s) {
     sl_home_list_t *l = &c->home[s->spanclass];
     s->home_next = l->head;
     l->head = s;
+    if (!l->tail)
+        l->tail = s;
+    l->nspans++;
     l->bytes += span_bytes(s);
+}
+
+/* At the tail: s was just exhausted; it collects frees while the list turns. */
+static void home_append(sl_mcache_t *c, sl_span_t *s) {
+    sl_home_list_t *l = &c->home[s->spanclass];
+    s->home_next = NULL;
+    if (l->tail)
+        l->tail->home_next = s;
+    else
+        l->head = s;
+    l->tail = s;
+    l->nspans++;
+    l->bytes += span_bytes(s);
+}
+
+/* Park s, which c owns and which is full, with its home recorded: our own first free
+ * brings it back to our list (home_unparked). */
+static void park_home(sl_mcache_t *c, sl_span_t *s) {
+    /* The home goes first: the PARKED store in uncache publishes it. model home.cc:home_set */
+    s->home = c;
+    s->home_gen = c->gen;
+    sl_central_uncache(s, (uintptr_t)c);
 }
 
 static bool home_unparked(sl_span_t *s) {
@@ -106,27 +144,25 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
         c->drain_seen = epoch;
         drain_lists(c);
     }
-    if (exhausted != &sl_span_empty) {
-        /* Full: it parks; our own first free brings it back to our list. The home goes
-         * first: the PARKED store in uncache publishes it. model home.cc:home_set */
-        exhausted->home = c;
-        exhausted->home_gen = c->gen;
-        sl_central_uncache(exhausted, (uintptr_t)c);
-    }
     sl_home_list_t *l = &c->home[spc];
-    while (l->head) {
-        sl_span_t *s = l->head;
-        l->head = s->home_next;
-        s->home_next = NULL;
-        l->bytes -= span_bytes(s);
+    /* The spans on the list before this refill: each is looked at once at most. */
+    size_t n = l->nspans;
+    if (exhausted != &sl_span_empty) {
+        /* Full. With room it stays ours, at the tail: our frees into it stay owner-local
+         * and others' wait in its free bits until the list comes round to it. Without
+         * room it parks. */
+        if (has_room(c, exhausted))
+            home_append(c, exhausted);
+        else
+            park_home(c, exhausted);
+    }
+    for (; n > 0; n--) {
+        sl_span_t *s = home_pop(l);
         sl_span_sweep(s);
         if (s->alloc_count < s->nelems)
             return s;
-        /* Cannot happen (it came with a pending free and only we allocate from it), but a
-         * full span must park, not be handed out. */
-        s->home = c;
-        s->home_gen = c->gen;
-        sl_central_uncache(s, (uintptr_t)c);
+        /* Still full after a whole turn of the list: cold. It parks and leaves room. */
+        park_home(c, s);
     }
     return sl_central_cache(spc, (uintptr_t)c, 0);
 }

@@ -111,10 +111,12 @@ unsigned sl_span_sweep_counts(sl_span_t *s, unsigned *nremote) {
         }
         uint64_t freed = local | remote;
         s->alloc_bits[w] = taken & ~freed;
-        s->local_free[w] = 0;
         count += (unsigned)__builtin_popcountll(s->alloc_bits[w]);
-        freed_total += (unsigned)__builtin_popcountll(freed);
-        nlocal += (unsigned)__builtin_popcountll(local);
+        if (freed) {
+            s->local_free[w] = 0;
+            freed_total += (unsigned)__builtin_popcountll(freed);
+            nlocal += (unsigned)__builtin_popcountll(local);
+        }
     }
     s->alloc_count = (uint16_t)count;
     s->freeindex = 0;

@@ -457,6 +457,26 @@ static uint32_t unparked_state(void) {
     return strcmp(sl_policy(), "home") == 0 ? SL_SPAN_CACHED : SL_SPAN_AVAILABLE;
 }
 
+/* Allocate objects of s's size until s, which this thread has filled, parks: eager parks
+ * an exhausted span at the next refill; home keeps it on the home list and parks it when
+ * a whole turn of the list finds it still full. The objects taken go to out[] (at most
+ * max); returns how many. */
+static int allocate_until_parked(sl_span_t *s, void **out, int max) {
+    int n = 0;
+    while (sl_span_state(s) != SL_SPAN_PARKED && n < max) {
+        out[n] = sl_malloc(s->elemsize);
+        CHECK(sl_spanmap_lookup((uintptr_t)out[n]) != s); /* s is full */
+        n++;
+    }
+    CHECK(sl_span_state(s) == SL_SPAN_PARKED);
+    return n;
+}
+
+static void free_all(void **p, int n) {
+    for (int i = 0; i < n; i++)
+        sl_free(p[i]);
+}
+
 /* The park state word is ABA-prone: a freer ORs its bit, is delayed, the owner sweeps
  * that bit, fills the span again and parks it; the late freer then sees PARKED. It must
  * not make the span available, since it has no free slot. */
@@ -471,9 +491,8 @@ static void test_park_aba(void) {
     atomic_fetch_or(&s->xfree_bits[idx / 64], (uint64_t)1 << (idx % 64)); /* the freer's OR */
     void *q = sl_malloc(1024); /* sweep reclaims p[0]'s slot */
     CHECK(q == p[0]);
-    void *r = sl_malloc(1024); /* full again: parked, a new span is cached */
-    CHECK(sl_spanmap_lookup((uintptr_t)r) != s);
-    CHECK(sl_span_state(s) == SL_SPAN_PARKED);
+    void *r[256]; /* full again: parked, new spans are cached */
+    int nr = allocate_until_parked(s, r, 256);
     struct sl_central_counters before, after;
     sl_central_counters((int)spc, &before);
     sl_central_note_free_remote(s); /* the delayed freer looks at the state */
@@ -483,8 +502,8 @@ static void test_park_aba(void) {
     for (int i = 1; i < 8; i++)
         sl_free(p[i]);
     sl_free(q);
-    sl_free(r);
     CHECK(sl_span_state(s) == unparked_state()); /* a real free unparked it */
+    free_all(r, nr);
 }
 
 /* SPANLAB_UNPARK_PCT: a parked span waits for that share of its objects to be freed. */
@@ -495,8 +514,8 @@ static void test_unpark_threshold(void) {
         p[i] = sl_malloc(2048); /* 4 objects per span */
     sl_span_t *s = sl_spanmap_lookup((uintptr_t)p[0]);
     CHECK(s->nelems == 4 && sl_spanmap_lookup((uintptr_t)p[3]) == s);
-    void *q = sl_malloc(2048); /* s is full: parked, a new span is cached */
-    CHECK(sl_spanmap_lookup((uintptr_t)q) != s && sl_span_state(s) == SL_SPAN_PARKED);
+    void *q[256]; /* s is full: parked, new spans are cached */
+    int nq = allocate_until_parked(s, q, 256);
     sl_free(p[0]);
     CHECK(sl_span_state(s) == SL_SPAN_PARKED); /* 1 of 4 freed: below 50 % */
     sl_free(p[1]);
@@ -504,7 +523,7 @@ static void test_unpark_threshold(void) {
     sl_span_unpark_pct = 0;
     sl_free(p[2]);
     sl_free(p[3]);
-    sl_free(q);
+    free_all(q, nq);
 }
 
 /* sweep: a full span is filed in its class's full set and no free moves it (the bits wait
