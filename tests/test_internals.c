@@ -506,6 +506,52 @@ static void test_park_aba(void) {
     free_all(r, nr);
 }
 
+/* Fill the span p came from, which this thread caches as its current span of the class:
+ * returns the first object taken from another span (the refill's). */
+static void *fill_span(sl_span_t *s, void **out, int max, int *n) {
+    for (;;) {
+        CHECK(*n < max);
+        void *q = sl_malloc(s->elemsize);
+        if (sl_spanmap_lookup((uintptr_t)q) != s)
+            return q;
+        out[(*n)++] = q;
+    }
+}
+
+/* home: an exhausted span stays this thread's (on its home list: CACHED, owner unchanged),
+ * so this thread's free into it is owner-local and the list's next turn reuses the slot
+ * without the mcentral; a turn that finds a listed span still full parks it. */
+static void test_home_keeps_exhausted(void) {
+    sl_scavenge(); /* empty home lists: the turns below are ours alone */
+    uintptr_t me = (uintptr_t)sl_mcache_current();
+    enum { MAX = 64 };
+    void *ps[MAX];
+    int n = 0;
+    ps[n++] = sl_malloc(3072);
+    sl_span_t *s = sl_spanmap_lookup((uintptr_t)ps[0]);
+    void *first_r = fill_span(s, ps, MAX, &n); /* s exhausted; r is the current span */
+    sl_span_t *r = sl_spanmap_lookup((uintptr_t)first_r);
+    CHECK(sl_span_state(s) == SL_SPAN_CACHED && atomic_load(&s->xowner) == me);
+    struct sl_central_counters c0, c1;
+    sl_central_counters(-1, &c0);
+    void *x = ps[1];
+    sl_free(x); /* owner-local: a plain bit in s's local free word */
+    CHECK(sl_span_state(s) == SL_SPAN_CACHED);
+    ps[n++] = first_r;
+    void *from_s = fill_span(r, ps, MAX, &n); /* r exhausted: the turn takes s back */
+    CHECK(from_s == x && sl_span_state(r) == SL_SPAN_CACHED);
+    ps[1] = from_s;
+    void *t = sl_malloc(3072); /* s full again: r, still full after a turn, parks */
+    CHECK(sl_spanmap_lookup((uintptr_t)t) != s && sl_spanmap_lookup((uintptr_t)t) != r);
+    CHECK(sl_span_state(r) == SL_SPAN_PARKED && sl_span_state(s) == SL_SPAN_CACHED);
+    sl_central_counters(-1, &c1);
+    CHECK(c1.cache_calls == c0.cache_calls + 1);     /* t's span only */
+    CHECK(c1.uncache_calls == c0.uncache_calls + 1); /* r's park only */
+    sl_free(t);
+    free_all(ps, n);
+    CHECK(sl_span_state(r) == SL_SPAN_CACHED); /* our free brought it home */
+}
+
 /* SPANLAB_UNPARK_PCT: a parked span waits for that share of its objects to be freed. */
 static void test_unpark_threshold(void) {
     sl_span_unpark_pct = 50;
@@ -669,6 +715,12 @@ int main(void) {
         test_park_aba();
         test_unpark_threshold();
     }
+    if (strcmp(sl_policy(), "home") == 0)
+        test_home_keeps_exhausted();
+    else
+        printf("internals: policy %s keeps no span after it is exhausted: the home list "
+               "test does not apply\n",
+               sl_policy());
     test_tiny();
     test_counters_slots_flushes();
     return check_done("internals");
