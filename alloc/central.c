@@ -69,9 +69,9 @@ uint64_t sl_central_available_derived(unsigned spc) {
     sl_counters_read(spc, c);
     /* Spans enter the available sets by uncache (not parked, not returned) and by
      * put_available; they leave by cache calls that did not grow. */
-    uint64_t in = c[SL_CTR_UNCACHE] - c[SL_CTR_PARKS] - c[SL_CTR_RETURNED] +
-                  c[SL_CTR_PUT_AVAILABLE] + c[SL_CTR_GROWN];
-    return in > c[SL_CTR_CACHE] ? in - c[SL_CTR_CACHE] : 0;
+    uint64_t in = c[SL_CTR_uncache_calls] - c[SL_CTR_PARKS] - c[SL_CTR_spans_returned] +
+                  c[SL_CTR_put_available_calls] + c[SL_CTR_spans_grown];
+    return in > c[SL_CTR_cache_calls] ? in - c[SL_CTR_cache_calls] : 0;
 }
 
 static uint64_t available_count(unsigned spc) {
@@ -87,7 +87,7 @@ sl_span_t *sl_central_grow(unsigned spc) {
     size_t npages = sl_class_to_npages[sl_spanclass_sizeclass(spc)];
     sl_span_t *s = sl_mheap_alloc_span(mc ? &mc->pcache : NULL, npages, spc, 1);
     if (s)
-        sl_counter_bump(spc, SL_CTR_GROWN);
+        sl_counter_bump(spc, SL_CTR_spans_grown);
     return s;
 }
 
@@ -127,7 +127,7 @@ void sl_central_push(unsigned i, sl_span_t *s) {
                  r);
     if (s->alloc_count == 0) {
         /* Only uncache gives back all-free spans: count it returned, not available. */
-        sl_counter_bump(s->spanclass, SL_CTR_RETURNED);
+        sl_counter_bump(s->spanclass, SL_CTR_spans_returned);
         sl_mheap_free_span(s);
         return;
     }
@@ -215,7 +215,7 @@ void sl_central_sweep_advance(void) {
 static void sweep_counted(sl_span_t *s, unsigned ctr) {
     unsigned freed = sl_span_sweep(s);
     sl_counter_bump(s->spanclass, ctr);
-    sl_counter_add(s->spanclass, SL_CTR_RECLAIMED, freed);
+    sl_counter_add(s->spanclass, SL_CTR_sweep_reclaimed, freed);
 }
 
 /* File a span the caller owns (TRANSIT) and swept after reading generation gen, by that
@@ -225,7 +225,7 @@ static void file_swept(sl_span_t *s, uint64_t gen, bool release_empty) {
     unsigned spc = s->spanclass;
     if (s->alloc_count == 0 &&
         (release_empty || available_count(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
-        sl_counter_bump(spc, SL_CTR_RETURNED);
+        sl_counter_bump(spc, SL_CTR_spans_returned);
         sl_mheap_free_span(s);
         return;
     }
@@ -254,13 +254,13 @@ static sl_span_t *take_sweep(unsigned spc, unsigned flags) {
     if (s)
         return s;
     if ((s = sl_central_active->pop(m->sets[partial_set(gen, false)]))) {
-        sweep_counted(s, SL_CTR_SWEPT_ALLOC);
+        sweep_counted(s, SL_CTR_swept_alloc);
         return s; /* it had a free slot before; the sweep only adds some */
     }
     for (int budget = SL_SWEEP_BUDGET; budget >= 0; budget--) {
         if (!(s = sl_central_active->pop(m->sets[full_set(gen, false)])))
             break;
-        sweep_counted(s, SL_CTR_SWEPT_ALLOC);
+        sweep_counted(s, SL_CTR_swept_alloc);
         if (s->alloc_count < s->nelems)
             return s;
         sl_central_push(full_set(gen, true), s);
@@ -301,13 +301,13 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
     sl_store_relaxed(&s->xstate, SL_SPAN_CACHED);
     s->home = NULL; /* a policy that wants a home sets it before the span parks */
     sl_span_sweep(s);
-    sl_counter_add(spc, SL_CTR_CACHE_SLOTS, s->nelems - s->alloc_count);
+    sl_counter_add(spc, SL_CTR_cache_slots, s->nelems - s->alloc_count);
     if (sl_central_sweep_mode) { /* every free slot reserved (heap live) */
         int64_t r = (int64_t)(s->nelems - s->alloc_count) * s->elemsize;
         live_add(r);
         sl_fetch_add_relaxed(&xalloc, r);
     }
-    sl_counter_bump(spc, SL_CTR_CACHE);
+    sl_counter_bump(spc, SL_CTR_cache_calls);
     return s;
 }
 
@@ -322,7 +322,7 @@ void sl_central_claim_unparked(sl_span_t *s, uintptr_t owner, bool adopted) {
      * of it only needs "not PARKED". model home.cc:claim_state_store */
     sl_store_relaxed(&s->xstate, SL_SPAN_CACHED);
     s->home = NULL;
-    sl_counter_bump(s->spanclass, adopted ? SL_CTR_ADOPT : SL_CTR_HOME);
+    sl_counter_bump(s->spanclass, adopted ? SL_CTR_adoptions : SL_CTR_home_returns);
 }
 
 static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
@@ -341,9 +341,9 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     /* Slots never handed out since the last sweep: a flush (thread exit, drain, the sweep
      * policy's cycle flush) rather than an exhausted span. */
     unsigned unused = s->nelems - s->alloc_count - freed;
-    sl_counter_bump(spc, SL_CTR_UNCACHE);
+    sl_counter_bump(spc, SL_CTR_uncache_calls);
     if (unused)
-        sl_counter_bump(spc, SL_CTR_FLUSH);
+        sl_counter_bump(spc, SL_CTR_flushes);
     if (sl_central_sweep_mode) {
         /* Was all allocated less the remote frees since caching: now exactly alloc_count. */
         live_add(((int64_t)s->alloc_count - s->nelems + nremote) * s->elemsize);
@@ -370,7 +370,7 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     sl_store_relaxed(&s->xstate, SL_SPAN_TRANSIT);
     if (s->alloc_count == 0 &&
         (release_empty || available_count(spc) >= SL_CENTRAL_KEEP_AVAILABLE)) {
-        sl_counter_bump(spc, SL_CTR_RETURNED);
+        sl_counter_bump(spc, SL_CTR_spans_returned);
         sl_mheap_free_span(s);
         return;
     }
@@ -396,7 +396,7 @@ void sl_central_note_free_remote(sl_span_t *s) {
              * model home.cc:unparked_call */
             if (sl_policy_active->unparked && sl_policy_active->unparked(s))
                 return; /* the policy took it (home) */
-            sl_counter_bump(s->spanclass, SL_CTR_PUT_AVAILABLE);
+            sl_counter_bump(s->spanclass, SL_CTR_put_available_calls);
             sl_central_push(0, s);
             return;
         }
@@ -438,28 +438,18 @@ void sl_central_release_empty(void) {
 void sl_central_counters(int spc, struct sl_central_counters *out) {
     *out = (struct sl_central_counters){0};
     out->sweep_cycles = sl_load_relaxed(&xsweepgen);
-    unsigned lo = spc < 0 ? 2 : (unsigned)spc, hi = spc < 0 ? SL_NUM_SPAN_CLASSES : lo + 1;
+    unsigned lo = spc < 0 ? SL_FIRST_SPAN_CLASS : (unsigned)spc;
+    unsigned hi = spc < 0 ? SL_NUM_SPAN_CLASSES : lo + 1;
     for (unsigned k = lo; k < hi; k++) {
         uint64_t c[SL_CTR_N];
         sl_counters_read(k, c);
-        out->cache_calls += c[SL_CTR_CACHE];
-        out->uncache_calls += c[SL_CTR_UNCACHE];
-        out->put_available_calls += c[SL_CTR_PUT_AVAILABLE];
-        out->spans_grown += c[SL_CTR_GROWN];
-        out->spans_returned += c[SL_CTR_RETURNED];
-        out->spans_cached += c[SL_CTR_CACHE] + c[SL_CTR_HOME] + c[SL_CTR_ADOPT] - c[SL_CTR_UNCACHE];
-        out->spans_parked +=
-            c[SL_CTR_PARKS] - c[SL_CTR_PUT_AVAILABLE] - c[SL_CTR_HOME] - c[SL_CTR_ADOPT];
-        out->local_frees += c[SL_CTR_LOCAL_FREES];
-        out->remote_frees += c[SL_CTR_REMOTE_FREES];
-        out->home_returns += c[SL_CTR_HOME];
-        out->spills += c[SL_CTR_SPILL];
-        out->adoptions += c[SL_CTR_ADOPT];
-        out->swept_alloc += c[SL_CTR_SWEPT_ALLOC];
-        out->swept_bg += c[SL_CTR_SWEPT_BG];
-        out->sweep_reclaimed += c[SL_CTR_RECLAIMED];
-        out->cache_slots += c[SL_CTR_CACHE_SLOTS];
-        out->flushes += c[SL_CTR_FLUSH];
+#define CENTRAL_SUM_TALLY(name, kind) SL_CTR_IF(kind, out->name += c[SL_CTR_##name];)
+        SL_CENTRAL_COUNTERS(CENTRAL_SUM_TALLY)
+#undef CENTRAL_SUM_TALLY
+        out->spans_cached += c[SL_CTR_cache_calls] + c[SL_CTR_home_returns] + c[SL_CTR_adoptions] -
+                             c[SL_CTR_uncache_calls];
+        out->spans_parked += c[SL_CTR_PARKS] - c[SL_CTR_put_available_calls] -
+                             c[SL_CTR_home_returns] - c[SL_CTR_adoptions];
         if (!sl_central_active)
             continue;
         out->spans_available += available_count(k);

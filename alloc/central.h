@@ -173,7 +173,7 @@ uint64_t sl_central_sweepgen(void);
 void sl_central_sweep_advance(void);
 
 /* Pop one unswept span of class spc (partial first, then full), sweep it, count it under
- * ctr (SL_CTR_SWEPT_ALLOC or SL_CTR_SWEPT_BG) and file it: an all-free span goes back to
+ * ctr (SL_CTR_swept_alloc or SL_CTR_swept_bg) and file it: an all-free span goes back to
  * the mheap when release_empty or the anti-thrash rule says so. False: none was left. */
 bool sl_central_sweep_one(unsigned spc, unsigned ctr, bool release_empty);
 

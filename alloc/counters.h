@@ -9,27 +9,20 @@
 
 #include "atomic.h"
 #include "sizeclass.h"
+#include "spanlab.h"
 
-enum {
-    SL_CTR_CACHE,         /* sl_central_cache calls that returned a span */
-    SL_CTR_UNCACHE,       /* sl_central_uncache calls */
-    SL_CTR_PUT_AVAILABLE, /* parked spans handed to put_available */
-    SL_CTR_GROWN,         /* spans taken from the mheap */
-    SL_CTR_RETURNED,      /* all-free spans given back to the mheap */
-    SL_CTR_PARKS,         /* full spans parked */
-    SL_CTR_HOME,          /* parked spans unparked by their home thread onto its home list */
-    SL_CTR_SPILL,         /* spans a home list had no room for, sent to the mcentral */
-    SL_CTR_LOCAL_FREES,   /* frees recorded owner-locally (no atomics), counted at sweep */
-    SL_CTR_REMOTE_FREES,  /* frees through the atomic free bitmap, counted at sweep */
-    SL_CTR_SWEPT_ALLOC,   /* sweep policy: unswept spans swept on the allocation path */
-    SL_CTR_SWEPT_BG,      /* sweep policy: ... by the background sweeper or sl_scavenge */
-    SL_CTR_RECLAIMED,     /* sweep policy: objects those sweeps found freed */
-    SL_CTR_CACHE_SLOTS,   /* free slots of the spans sl_central_cache handed out */
-    SL_CTR_FLUSH,         /* uncache calls of a span with slots it never handed out */
-    SL_CTR_ADOPT,         /* parked spans of another (or an exited) thread taken onto the
-                           * freeing thread's home list (home policy) */
-    SL_CTR_N
-};
+/* SL_CTR_IF(kind, ...): the rest for a TALLY counter of SL_CENTRAL_COUNTERS (spanlab.h),
+ * nothing for a counter of another kind. */
+#define SL_CTR_IF(kind, ...) SL_CTR_IF_##kind(__VA_ARGS__)
+#define SL_CTR_IF_TALLY(...) __VA_ARGS__
+#define SL_CTR_IF_VARIANT(...)
+#define SL_CTR_IF_GLOBAL(...)
+#define SL_CTR_IF_GAUGE(...)
+
+/* The tallies: SL_CTR_<name> for each TALLY counter, in the list's order, then SL_CTR_PARKS
+ * (full spans parked), from which only the gauges are derived. */
+#define SL_CTR_ENUMERATOR(name, kind) SL_CTR_IF(kind, SL_CTR_##name, )
+enum { SL_CENTRAL_COUNTERS(SL_CTR_ENUMERATOR) SL_CTR_PARKS, SL_CTR_N };
 
 typedef struct sl_counters_block sl_counters_block_t;
 struct sl_counters_block {

@@ -118,7 +118,7 @@ static bool home_unparked(sl_span_t *s) {
     if (s->home == (const void *)c && s->home_gen == c->gen) {
         sl_central_claim_unparked(s, (uintptr_t)c, false);
         if (!has_room(c, s)) {
-            sl_counter_bump(s->spanclass, SL_CTR_SPILL);
+            sl_counter_bump(s->spanclass, SL_CTR_spills);
             give_back(c, s);
             return true;
         }

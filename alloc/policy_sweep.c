@@ -99,7 +99,7 @@ void sl_sweep_finish(bool release_empty) {
     if (!sl_central_sweep_mode)
         return;
     for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++)
-        while (sl_central_sweep_one(spc, SL_CTR_SWEPT_BG, release_empty))
+        while (sl_central_sweep_one(spc, SL_CTR_swept_bg, release_empty))
             ;
 }
 
@@ -122,7 +122,7 @@ void sl_sweep_new_cycle(void) {
     if (!sl_central_sweep_mode)
         return;
     lock_all();
-    start_cycle_locked(SL_CTR_SWEPT_BG);
+    start_cycle_locked(SL_CTR_swept_bg);
     unlock_all();
 }
 
@@ -132,7 +132,7 @@ static void maybe_start_cycle(void) {
     if (pthread_mutex_trylock(&cycle_lock) != 0)
         return; /* another thread is starting one */
     if (sl_central_heap_alloc() >= sl_load_relaxed(&xtrigger))
-        start_cycle_locked(SL_CTR_SWEPT_ALLOC);
+        start_cycle_locked(SL_CTR_swept_alloc);
     pthread_mutex_unlock(&cycle_lock);
 }
 
@@ -162,7 +162,7 @@ static void *sweeper_main(void *arg) {
         for (unsigned spc = SL_FIRST_SPAN_CLASS; spc < SL_NUM_SPAN_CLASSES; spc++) {
             for (;;) {
                 pthread_mutex_lock(&span_lock);
-                bool more = sl_central_sweep_one(spc, SL_CTR_SWEPT_BG, false);
+                bool more = sl_central_sweep_one(spc, SL_CTR_swept_bg, false);
                 pthread_mutex_unlock(&span_lock);
                 if (!more)
                     break;
@@ -241,7 +241,7 @@ static void sweep_drain(void) {
     if (c)
         release_all(c);
     lock_all(); /* the sweeper must not keep an all-free span from us meanwhile */
-    start_cycle_locked(SL_CTR_SWEPT_BG);
+    start_cycle_locked(SL_CTR_swept_bg);
     sl_sweep_finish(true);
     set_trigger();
     unlock_all();

@@ -123,8 +123,8 @@ unsigned sl_span_sweep_counts(sl_span_t *s, unsigned *nremote) {
     sl_span_refill_cache(s);
     if (freed_total) {
         s->needzero = true;
-        sl_counter_add(s->spanclass, SL_CTR_LOCAL_FREES, nlocal);
-        sl_counter_add(s->spanclass, SL_CTR_REMOTE_FREES, freed_total - nlocal);
+        sl_counter_add(s->spanclass, SL_CTR_local_frees, nlocal);
+        sl_counter_add(s->spanclass, SL_CTR_remote_frees, freed_total - nlocal);
     }
     *nremote = freed_total - nlocal;
     return freed_total;

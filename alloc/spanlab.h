@@ -11,31 +11,53 @@
 extern "C" {
 #endif
 
-/* Counters of one mcentral (one span class) or their sum over all classes. */
+/* Every counter of an mcentral, listed once: SL_CENTRAL_COUNTERS(X) calls X(name, kind) for
+ * each, and everything that names them is made from it -- struct sl_central_counters, the
+ * library's per-thread tallies and their sums, the SPANLAB_STATS=1 line and slbench's CSV
+ * columns. kind says where the number comes from:
+ *   TALLY    an event each thread counts in its own block, summed over threads (counters.h)
+ *   VARIANT  an event the variant counts (its stats op adds it)
+ *   GLOBAL   an event counted once for all span classes (a class's read gives the total)
+ *   GAUGE    how many spans are in a state now
+ * An event count only grows: the difference of two reads counts the events between them.
+ * The list is three runs, by the version of slbench's CSV schema that added them (1, 2, 3
+ * and later): the CSV keeps each run where its schema put it, so that a reader of an older
+ * schema by position keeps working. A new counter goes at the end of the last run: a new
+ * CSV schema, to describe in results/README.md and tests/harness/check_csv.py. */
+#define SL_CENTRAL_COUNTERS(X)                                                                     \
+    SL_CENTRAL_COUNTERS_1(X) SL_CENTRAL_COUNTERS_2(X) SL_CENTRAL_COUNTERS_3(X)
+#define SL_CENTRAL_COUNTERS_1(X)                                                                   \
+    X(cache_calls, TALLY)         /* spans an mcache took from the mcentral */                     \
+    X(uncache_calls, TALLY)       /* spans an mcache gave back to the mcentral */                  \
+    X(put_available_calls, TALLY) /* parked spans made available again by a free */                \
+    X(spans_grown, TALLY)         /* spans taken from the mheap */                                 \
+    X(spans_returned, TALLY)      /* all-free spans given back to the mheap */                     \
+    X(spans_available, GAUGE)     /* in the mcentral's span sets */                                \
+    X(spans_parked, GAUGE)        /* parked (full, waiting for a free) */                          \
+    X(spans_cached, GAUGE)        /* owned by an mcache (home lists included) */                   \
+    X(lock_waits, VARIANT)        /* lock acquisitions whose try-lock failed first */              \
+    X(cas_retries, VARIANT)       /* failed CAS attempts in the variant */                         \
+    X(grace_periods, VARIANT)     /* RCU / epoch grace periods the mcentral path waited for */     \
+    X(grace_periods_bg, VARIANT)  /* grace periods completed in the background */
+#define SL_CENTRAL_COUNTERS_2(X)                                                                   \
+    X(local_frees, TALLY)  /* frees into a span the thread owned: no atomics (counted at sweep) */ \
+    X(remote_frees, TALLY) /* frees through a span's atomic free bitmap (counted at sweep) */      \
+    X(home_returns, TALLY) /* parked spans taken back by their home thread (home) */               \
+    X(spills, TALLY)       /* spans a home list had no room for, sent to the mcentral */
+#define SL_CENTRAL_COUNTERS_3(X)                                                                   \
+    X(sweep_cycles, GLOBAL)   /* sweep generations started (sweep policy) */                       \
+    X(swept_alloc, TALLY)     /* unswept spans swept on the allocation path (sweep) */             \
+    X(swept_bg, TALLY)        /* unswept spans swept by the background sweeper or sl_scavenge */   \
+    X(sweep_reclaimed, TALLY) /* objects those sweeps found freed (per swept span: divide) */      \
+    X(cache_slots, TALLY)     /* free slots of the spans cache calls handed out */                 \
+    X(flushes, TALLY)         /* uncache calls of a span with slots it never handed out */         \
+    X(adoptions, TALLY)       /* parked spans of other threads a freeing thread took (home) */
+
+/* The counters of one mcentral (one span class) or their sum over all classes. */
 struct sl_central_counters {
-    uint64_t cache_calls;         /* spans an mcache took from the mcentral */
-    uint64_t uncache_calls;       /* spans an mcache gave back to the mcentral */
-    uint64_t put_available_calls; /* parked spans made available again by a free */
-    uint64_t spans_grown;         /* spans taken from the mheap */
-    uint64_t spans_returned;      /* all-free spans given back to the mheap */
-    uint64_t spans_available;     /* now in the mcentral's span sets */
-    uint64_t spans_parked;        /* now parked (full, waiting for a free) */
-    uint64_t spans_cached;        /* now owned by an mcache */
-    uint64_t lock_waits;          /* lock acquisitions whose try-lock failed first */
-    uint64_t cas_retries;         /* failed CAS attempts in the variant */
-    uint64_t grace_periods;       /* RCU / epoch grace periods the mcentral path waited for */
-    uint64_t grace_periods_bg;    /* grace periods completed in the background */
-    uint64_t local_frees;         /* frees into a span the thread owned: no atomics */
-    uint64_t remote_frees;        /* frees through a span's atomic free bitmap */
-    uint64_t home_returns;        /* parked spans taken back by their home thread (home) */
-    uint64_t spills;              /* spans a home list had no room for, sent to the mcentral */
-    uint64_t sweep_cycles;        /* sweep generations started (sweep policy; all classes) */
-    uint64_t swept_alloc;         /* unswept spans swept on the allocation path (sweep) */
-    uint64_t swept_bg;            /* unswept spans swept by the background sweeper (sweep) */
-    uint64_t sweep_reclaimed;     /* objects those sweeps reclaimed (per swept span: divide) */
-    uint64_t cache_slots;         /* free slots of the spans cache calls handed out */
-    uint64_t flushes;             /* uncache calls of a span before it was exhausted */
-    uint64_t adoptions;           /* parked spans of other threads a freeing thread took (home) */
+#define SL_CENTRAL_COUNTER_FIELD(name, kind) uint64_t name;
+    SL_CENTRAL_COUNTERS(SL_CENTRAL_COUNTER_FIELD)
+#undef SL_CENTRAL_COUNTER_FIELD
 };
 
 struct sl_stats {

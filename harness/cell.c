@@ -92,28 +92,17 @@ void sl_bench_done(sl_bench_thread_t *t) {
 static void cell_central_delta(const struct sl_central_counters *a,
                                const struct sl_central_counters *b,
                                struct sl_central_counters *out) {
-#define CELL_DELTA(f) out->f = b->f - a->f
-    CELL_DELTA(cache_calls);
-    CELL_DELTA(uncache_calls);
-    CELL_DELTA(put_available_calls);
-    CELL_DELTA(spans_grown);
-    CELL_DELTA(spans_returned);
-    CELL_DELTA(lock_waits);
-    CELL_DELTA(cas_retries);
-    CELL_DELTA(grace_periods);
-    CELL_DELTA(grace_periods_bg);
-    CELL_DELTA(local_frees);
-    CELL_DELTA(remote_frees);
-    CELL_DELTA(home_returns);
-    CELL_DELTA(spills);
-    CELL_DELTA(sweep_cycles);
-    CELL_DELTA(swept_alloc);
-    CELL_DELTA(swept_bg);
-    CELL_DELTA(sweep_reclaimed);
-    CELL_DELTA(cache_slots);
-    CELL_DELTA(flushes);
-    CELL_DELTA(adoptions);
+#define CELL_DELTA_TALLY(f)    out->f = b->f - a->f;
+#define CELL_DELTA_VARIANT(f)  CELL_DELTA_TALLY(f)
+#define CELL_DELTA_GLOBAL(f)   CELL_DELTA_TALLY(f)
+#define CELL_DELTA_GAUGE(f)    /* a state at the end, not a count */
+#define CELL_DELTA(name, kind) CELL_DELTA_##kind(name)
+    SL_CENTRAL_COUNTERS(CELL_DELTA)
 #undef CELL_DELTA
+#undef CELL_DELTA_GAUGE
+#undef CELL_DELTA_GLOBAL
+#undef CELL_DELTA_VARIANT
+#undef CELL_DELTA_TALLY
 }
 
 struct cell_worker_arg {
@@ -341,32 +330,12 @@ static void cell_report(const sl_bench_run_t *run, const struct cell_result *res
         sl_stats(&st);
         cell_central_delta(&res->central0, &res->central1, &st.central);
         const struct sl_central_counters *c = &st.central;
-        cell_say("cache_calls=%llu", (unsigned long long)c->cache_calls);
-        cell_say("uncache_calls=%llu", (unsigned long long)c->uncache_calls);
-        cell_say("put_available_calls=%llu", (unsigned long long)c->put_available_calls);
-        cell_say("spans_grown=%llu", (unsigned long long)c->spans_grown);
-        cell_say("spans_returned=%llu", (unsigned long long)c->spans_returned);
-        cell_say("spans_available=%llu", (unsigned long long)c->spans_available);
-        cell_say("spans_parked=%llu", (unsigned long long)c->spans_parked);
-        cell_say("spans_cached=%llu", (unsigned long long)c->spans_cached);
-        cell_say("lock_waits=%llu", (unsigned long long)c->lock_waits);
-        cell_say("cas_retries=%llu", (unsigned long long)c->cas_retries);
-        cell_say("grace_periods=%llu", (unsigned long long)c->grace_periods);
-        cell_say("grace_periods_bg=%llu", (unsigned long long)c->grace_periods_bg);
+#define CELL_SAY_COUNTER(name, kind) cell_say(#name "=%llu", (unsigned long long)c->name);
+        SL_CENTRAL_COUNTERS(CELL_SAY_COUNTER)
+#undef CELL_SAY_COUNTER
         cell_say("scav_releases=%llu", (unsigned long long)st.scav_releases);
         cell_say("scav_pages_released=%llu", (unsigned long long)st.scav_pages_released);
         cell_say("scav_pages_refaulted=%llu", (unsigned long long)st.scav_pages_refaulted);
-        cell_say("local_frees=%llu", (unsigned long long)c->local_frees);
-        cell_say("remote_frees=%llu", (unsigned long long)c->remote_frees);
-        cell_say("home_returns=%llu", (unsigned long long)c->home_returns);
-        cell_say("spills=%llu", (unsigned long long)c->spills);
-        cell_say("sweep_cycles=%llu", (unsigned long long)c->sweep_cycles);
-        cell_say("swept_alloc=%llu", (unsigned long long)c->swept_alloc);
-        cell_say("swept_bg=%llu", (unsigned long long)c->swept_bg);
-        cell_say("sweep_reclaimed=%llu", (unsigned long long)c->sweep_reclaimed);
-        cell_say("cache_slots=%llu", (unsigned long long)c->cache_slots);
-        cell_say("flushes=%llu", (unsigned long long)c->flushes);
-        cell_say("adoptions=%llu", (unsigned long long)c->adoptions);
     }
     cell_say("clock=%s", sl_clock_describe());
     if (run->extra[0])

@@ -5,7 +5,12 @@
 #include <sys/stat.h>
 
 #include "csv.h"
+#include "spanlab.h"
 
+/* The columns, in order. The mcentral counters (SL_CENTRAL_COUNTERS, spanlab.h) stand in
+ * three runs, each where the schema that added it put it, and a column added later goes at
+ * the end: a reader of an older schema by position keeps working. */
+#define CSV_COUNTER(name, kind) #name,
 const char *const sl_bench_csv_columns[] = {
     "allocator",
     "variant",
@@ -31,37 +36,18 @@ const char *const sl_bench_csv_columns[] = {
     "stop",
     "ci_pct",
     "minor_faults",
-    "cache_calls",
-    "uncache_calls",
-    "put_available_calls",
-    "spans_grown",
-    "spans_returned",
-    "spans_available",
-    "spans_parked",
-    "spans_cached",
-    "lock_waits",
-    "cas_retries",
-    "grace_periods",
-    "grace_periods_bg",
+    SL_CENTRAL_COUNTERS_1(CSV_COUNTER) /* schema 1 */
     "scav_releases",
     "scav_pages_released",
     "scav_pages_refaulted",
-    "local_frees",
-    "remote_frees",
-    "home_returns",
-    "spills",
+    SL_CENTRAL_COUNTERS_2(CSV_COUNTER) /* schema 2 */
     "params",
     "extra",
-    "policy",       /* after the schema 1 columns: readers of schema 1 by position keep working */
-    "sweep_cycles", /* schema 3, after every schema 2 column for the same reason */
-    "swept_alloc",
-    "swept_bg",
-    "sweep_reclaimed",
-    "cache_slots", /* schema 4 */
-    "flushes",
-    "adoptions", /* schema 5 */
+    "policy",                          /* schema 2, after the schema 1 columns */
+    SL_CENTRAL_COUNTERS_3(CSV_COUNTER) /* schema 3 and later */
     NULL,
 };
+#undef CSV_COUNTER
 
 int sl_bench_csv_column(const char *name) {
     for (int i = 0; sl_bench_csv_columns[i]; i++)

@@ -59,23 +59,12 @@ __attribute__((destructor)) static void preload_stats_at_exit(void) {
            PRELOAD_MIB(st.large_inuse), PRELOAD_U64(st.scavenges), PRELOAD_U64(st.scav_releases),
            PRELOAD_U64(st.scav_pages_released), PRELOAD_U64(st.scav_pages_refaulted),
            PRELOAD_U64(st.scav_decay_ms));
-    sl_say(preload_stats_fd,
-           "spanlab[%ld]: central cache=%llu uncache=%llu put_available=%llu grown=%llu "
-           "returned=%llu available=%llu parked=%llu cached=%llu lock_waits=%llu "
-           "cas_retries=%llu grace_periods=%llu grace_periods_bg=%llu local_frees=%llu "
-           "remote_frees=%llu home_returns=%llu spills=%llu sweep_cycles=%llu swept_alloc=%llu "
-           "swept_bg=%llu sweep_reclaimed=%llu cache_slots=%llu flushes=%llu "
-           "adoptions=%llu",
-           pid, PRELOAD_U64(c->cache_calls), PRELOAD_U64(c->uncache_calls),
-           PRELOAD_U64(c->put_available_calls), PRELOAD_U64(c->spans_grown),
-           PRELOAD_U64(c->spans_returned), PRELOAD_U64(c->spans_available),
-           PRELOAD_U64(c->spans_parked), PRELOAD_U64(c->spans_cached), PRELOAD_U64(c->lock_waits),
-           PRELOAD_U64(c->cas_retries), PRELOAD_U64(c->grace_periods),
-           PRELOAD_U64(c->grace_periods_bg), PRELOAD_U64(c->local_frees),
-           PRELOAD_U64(c->remote_frees), PRELOAD_U64(c->home_returns), PRELOAD_U64(c->spills),
-           PRELOAD_U64(c->sweep_cycles), PRELOAD_U64(c->swept_alloc), PRELOAD_U64(c->swept_bg),
-           PRELOAD_U64(c->sweep_reclaimed), PRELOAD_U64(c->cache_slots), PRELOAD_U64(c->flushes),
-           PRELOAD_U64(c->adoptions));
+#define PRELOAD_COUNTER_FMT(name, kind) " " #name "=%llu"
+#define PRELOAD_COUNTER_ARG(name, kind) , PRELOAD_U64(c->name)
+    sl_say(preload_stats_fd, "spanlab[%ld]: central" SL_CENTRAL_COUNTERS(PRELOAD_COUNTER_FMT),
+           pid SL_CENTRAL_COUNTERS(PRELOAD_COUNTER_ARG));
+#undef PRELOAD_COUNTER_ARG
+#undef PRELOAD_COUNTER_FMT
     /* Out of memory: reservations smaller than an arena (an address-space limit refused
      * 64 MiB), heap pages that became metadata (mmap refused), NULL answers. */
     sl_say(preload_stats_fd,

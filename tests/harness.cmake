@@ -3,7 +3,7 @@
 # until confident, the statistics of scripts/slstats.py and scripts/compare on synthetic
 # data, and an end-to-end sweep that plots. Paths are relative to tests/.
 add_executable(test_harness_hist harness/test_hist.c ../harness/hist.c ../harness/csv.c)
-target_include_directories(test_harness_hist PRIVATE ../harness)
+target_include_directories(test_harness_hist PRIVATE ../harness ../alloc) # csv.c: spanlab.h
 target_compile_options(test_harness_hist PRIVATE ${SL_WARNINGS})
 target_link_libraries(test_harness_hist PRIVATE m)
 add_test(NAME harness_hist COMMAND test_harness_hist)

@@ -1,6 +1,6 @@
 """Checks that an slbench CSV is well formed: metadata lines first (with the keys
 results/README.md promises), one header, every row with as many fields as the header,
-the required columns, numeric fields numeric, and `# complete:` at the end.
+the columns of schema 5 in order, numeric fields numeric, and `# complete:` at the end.
 Usage: check_csv.py FILE.csv EXPECTED_ROWS"""
 import csv
 import sys
@@ -8,15 +8,19 @@ import sys
 REQUIRED_META = ["command", "git_revision", "host", "cpu_model", "cores", "compiler", "date",
                  "kernel", "sampling_interval", "latency_clock", "repeat", "target_ci_pct",
                  "interval", "complete"]
-REQUIRED_COLS = ["allocator", "variant", "policy", "workload", "threads", "rep", "seconds", "ops",
-                 "mops_per_s", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
-                 "lat_max_ns", "rss_peak_kib", "status", "cpu_seconds", "mops_per_cpu_s",
-                 "load_start", "load_end", "stop", "ci_pct", "cache_calls", "uncache_calls",
-                 "lock_waits", "cas_retries", "grace_periods", "grace_periods_bg", "minor_faults",
-                 "scav_releases", "scav_pages_released", "scav_pages_refaulted", "local_frees",
-                 "remote_frees", "home_returns", "spills", "sweep_cycles", "swept_alloc", "swept_bg",
-                 "sweep_reclaimed", "cache_slots", "flushes",
-                 "adoptions"]
+# The header of schema 5, in the order results/README.md documents: harness/csv.c makes
+# the mcentral counters' columns from SL_CENTRAL_COUNTERS (alloc/spanlab.h), and this list
+# is what they must come out as.
+COLUMNS = ["allocator", "variant", "workload", "threads", "rep", "seconds", "ops", "mops_per_s",
+           "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib",
+           "status", "cpu_seconds", "mops_per_cpu_s", "lat_samples", "rss_final_kib", "load_start",
+           "load_end", "stop", "ci_pct", "minor_faults", "cache_calls", "uncache_calls",
+           "put_available_calls", "spans_grown", "spans_returned", "spans_available",
+           "spans_parked", "spans_cached", "lock_waits", "cas_retries", "grace_periods",
+           "grace_periods_bg", "scav_releases", "scav_pages_released", "scav_pages_refaulted",
+           "local_frees", "remote_frees", "home_returns", "spills", "params", "extra", "policy",
+           "sweep_cycles", "swept_alloc", "swept_bg", "sweep_reclaimed", "cache_slots", "flushes",
+           "adoptions"]
 NUMERIC = ["threads", "rep", "seconds", "ops", "mops_per_s", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib", "cpu_seconds",
            "mops_per_cpu_s", "load_start", "load_end"]
@@ -46,9 +50,10 @@ for k in REQUIRED_META:
         fail(f"metadata '{k}' missing")
 reader = list(csv.reader(body))
 header, rows = reader[0], reader[1:]
-for c in REQUIRED_COLS:
-    if c not in header:
-        fail(f"column '{c}' missing")
+if header != COLUMNS:
+    got, want = header + [""] * len(COLUMNS), COLUMNS + [""] * len(header)
+    at = next(i for i in range(len(got)) if got[i] != want[i])
+    fail(f"header is not schema 5: column {at + 1} is '{got[at]}', want '{want[at]}'")
 if len(rows) != want_rows:
     fail(f"{len(rows)} rows, want {want_rows}")
 for n, r in enumerate(rows):
