@@ -183,8 +183,9 @@ static void home_drain(void) {
 
 const sl_policy_t sl_policy_home = {
     .name = "home",
-    .summary = "a thread keeps a capped list of its own partial spans; the first free into a "
-               "parked span brings it home, or to the freer's list (adoption)",
+    .summary = "a thread keeps a capped list of the spans it allocates from, exhausted ones "
+               "too; one still full after a turn of the list parks, and the first free into "
+               "it brings it home, or to the freer's list (adoption)",
     .nsets = 1,
     .configure = home_configure,
     .refill = home_refill,
