@@ -1,7 +1,7 @@
 /* Deterministic fault injection. Every call that can run out of memory is a numbered
  * failure point: an OS reservation (sl_os_reserve), a metadata allocation
  * (sl_os_meta_alloc), and each metadata chunk mapping. In a build with SL_FAULT_INJECTION (the
- * library spanlab_fault, which only tests/test_faults.c links) a test arms point n to fail, alone
+ * test library libspanlab-test.a, CMakeLists.txt) a test arms point n to fail, alone
  * or with every later point; in every other build sl_fault_point() is a constant false and costs
  * nothing. Points are counted in program order, so a single-threaded workload numbers them the same
  * way on every run, which is what lets a test walk n over all of them. */

@@ -27,9 +27,9 @@ sl_core_test(test_stress "")
 add_executable(list_variants list_variants.c)
 target_link_libraries(list_variants PRIVATE spanlab_static)
 
-# The fault-injection walk (label `fault`), once per variant: links libspanlab-fault.a.
+# The fault-injection walk (label `fault`), once per variant: links libspanlab-test.a.
 add_executable(test_faults test_faults.c)
-target_link_libraries(test_faults PRIVATE spanlab_fault)
+target_link_libraries(test_faults PRIVATE spanlab_test)
 target_compile_options(test_faults PRIVATE ${SL_WARNINGS})
 
 # Out of memory under RLIMIT_AS (label `limit`), registered per variant by variants.cmake.

@@ -1,5 +1,5 @@
 /* Out of memory is an answer: a deterministic fault-injection walk for one variant under
- * every span-return policy, `test_faults <variant>`. Linked against libspanlab-fault.a
+ * every span-return policy, `test_faults <variant>`. Linked against libspanlab-test.a
  * (alloc/fault.h), where every OS reservation and metadata allocation is a numbered failure point.
  *
  * A dry run of the workload counts its failure points, P. Then, for n over 1..P, a fresh
@@ -38,7 +38,7 @@
 #include "spanlab.h"
 
 #ifndef SL_FAULT_INJECTION
-#error "test_faults needs libspanlab-fault (SL_FAULT_INJECTION)"
+#error "test_faults needs libspanlab-test (SL_FAULT_INJECTION)"
 #endif
 
 /* What a child tells the parent (a shared anonymous page). */

@@ -22,6 +22,10 @@
 #include "rcu_test.h"
 #include "spanlab.h"
 
+#ifndef SL_TEST_HOOKS
+#error "test_rcu_grace needs libspanlab-test (SL_TEST_HOOKS): variants/rcu_test.h"
+#endif
+
 #define SPC       (2 * 10 + 1) /* any small span class */
 #define HOLD_MS   300          /* how long the main thread watches while the reader holds */
 #define BOUND_SEC 20           /* a reader never holds longer than this, even if we fail */

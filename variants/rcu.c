@@ -100,6 +100,8 @@
  * Span fields:  none of vlink/vword: a span's only link to this variant is the node that
  *               offers it (xspan), and xstate (AVAILABLE while offered, TRANSIT once
  *               claimed).
+ * Test hooks:   rcu_test.h's, at the end of this file, compiled only into the test
+ *               library (SL_TEST_HOOKS): the release libraries do not export them.
  */
 #define _LGPL_SOURCE 1
 
@@ -832,7 +834,8 @@ const sl_central_ops_t sl_central_rcu = {
     .canary_touch = rcu_canary_touch,
 };
 
-/* --- test hooks (rcu_test.h) ------------------------------------------------------------ */
+/* --- test hooks (rcu_test.h), in the test library only ---------------------------------- */
+#ifdef SL_TEST_HOOKS
 
 void *sl_rcu_test_node_of(sl_spanset_t *set, sl_span_t *s) {
     struct rcu_set *c = rset(set);
@@ -913,3 +916,4 @@ void sl_rcu_test_nodes(uint64_t *total, uint64_t *retired) {
         unlock_set(c);
     }
 }
+#endif /* SL_TEST_HOOKS */

@@ -1,5 +1,6 @@
 /* Test-only hooks into variants/rcu.c, for tests/test_rcu_grace.c. Not part of the
- * allocator's interface: nothing in alloc/ or harness/ calls them. They exist because the
+ * allocator's interface: nothing in alloc/ or harness/ calls them, and only the test
+ * library (libspanlab-test.a, built with SL_TEST_HOOKS) has them. They exist because the
  * property under test -- a list node unlinked while a reader is inside a read-side section
  * is not reused before that reader leaves -- needs a reader parked at a known node.
  */
@@ -15,6 +16,7 @@
  * waiting for a grace period). */
 enum { SL_RCU_NODE_FREE = 0, SL_RCU_NODE_LISTED = 1, SL_RCU_NODE_RETIRED = 2 };
 
+#ifdef SL_TEST_HOOKS
 /* The node on the set's list that offers span s now, or NULL. */
 void *sl_rcu_test_node_of(sl_spanset_t *set, sl_span_t *s);
 int sl_rcu_test_node_state(void *node);
@@ -36,5 +38,6 @@ unsigned sl_rcu_test_reclaim(void);
 
 /* Nodes carved so far, and nodes retired and not yet reclaimed (all sets). */
 void sl_rcu_test_nodes(uint64_t *total, uint64_t *retired);
+#endif
 
 #endif
