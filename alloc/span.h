@@ -81,7 +81,6 @@ struct sl_span {
     /* Link fields for the mcentral variant that currently holds the span. Only the
      * variant touches them; each variant documents its use. Type-stable like the rest. */
     _Alignas(SL_LINE) sl_span_t *next;
-    sl_span_t *prev;
     void *vlink[4];
     _Atomic uint64_t vword; /* variant-private atomic word (e.g. an RCU list generation) */
 
