@@ -1,7 +1,7 @@
 /* Start-up: choose the variant and the span-return policy once ($SPANLAB_CENTRAL,
- * $SPANLAB_POLICY or sl_init), initialise every mcentral, register fork handlers; and the bootstrap
- * arena that serves allocations made *during* initialisation by the initialising thread (a
- * dependency calling malloc). */
+ * $SPANLAB_POLICY or sl_init), initialise every mcentral, register fork handlers.
+ * Allocations made *during* initialisation by the initialising thread (a dependency
+ * calling malloc) are served by the bootstrap arena (bootstrap.c). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,34 +24,6 @@ enum { INIT_NONE, INIT_DONE };
 static _Atomic int init_state;
 static __thread bool initializing;
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
-
-#define BOOTSTRAP_SIZE ((size_t)256 << 10)
-static _Alignas(4096) unsigned char bootstrap[BOOTSTRAP_SIZE];
-static size_t bootstrap_used; /* only the initialising thread touches it, under init_lock */
-
-void *sl_bootstrap_alloc(size_t size, size_t align) {
-    if (align < 16)
-        align = 16;
-    size_t start = (bootstrap_used + 16 + align - 1) & ~(align - 1);
-    if (size > BOOTSTRAP_SIZE || align > BOOTSTRAP_SIZE || start + size > BOOTSTRAP_SIZE) {
-        errno = ENOMEM; /* the caller (a dependency of initialisation) sees malloc fail */
-        return NULL;
-    }
-    memcpy(&bootstrap[start - sizeof(size_t)], &size, sizeof size);
-    bootstrap_used = start + size;
-    return &bootstrap[start];
-}
-
-bool sl_bootstrap_owns(const void *p) {
-    return (const unsigned char *)p >= bootstrap &&
-           (const unsigned char *)p < bootstrap + BOOTSTRAP_SIZE;
-}
-
-size_t sl_bootstrap_usable(const void *p) {
-    size_t size;
-    memcpy(&size, (const unsigned char *)p - sizeof(size_t), sizeof size);
-    return size;
-}
 
 /* Append ", name" (or "name" first) to buf while it fits. */
 static void append_name(char *buf, size_t len, const char *name) {

@@ -1,4 +1,4 @@
-/* Cross-file functions of malloc.c and init.c. */
+/* Cross-file functions of malloc.c, init.c and bootstrap.c. */
 #ifndef SL_MALLOC_INTERNAL_H
 #define SL_MALLOC_INTERNAL_H
 
@@ -24,6 +24,10 @@ int sl_ensure_init(void);
  * *early is the answer to this request (a bootstrap block while this thread initialises,
  * or NULL with errno = ENOMEM). */
 bool sl_init_gate(size_t size, size_t align, void **early);
+
+/* "bootstrap.c" */
+/* A block of the bootstrap arena (NULL + ENOMEM when it is full); only the initialising
+ * thread calls it, under the init lock. */
 void *sl_bootstrap_alloc(size_t size, size_t align);
 bool sl_bootstrap_owns(const void *p);
 size_t sl_bootstrap_usable(const void *p);

@@ -3,7 +3,7 @@
  * "variant/policy"). A policy is one file (policy_<name>.c) exporting one `const
  * sl_policy_t`, listed in policy.c. Policies sit between the mcache and Go's mcentral
  * (central.h); none of them touches a variant directly. Neighbours: mcache.c (the only
- * caller on the allocation path), malloc.c (frees), stats.c (sl_scavenge).
+ * caller on the allocation path), malloc.c (frees), scavenger.c (sl_scavenge).
  */
 #ifndef SL_POLICY_H
 #define SL_POLICY_H

@@ -18,7 +18,7 @@
  *     all, giving every all-free span back.
  * The mcentral side (the four set instances per class and their roles) is in central.c;
  * double frees are still caught (README, "Span-return policies"). Neighbours: central.c,
- * mcache.c (refill, start_threads), stats.c (sl_scavenge -> drain). */
+ * mcache.c (refill, start_threads), scavenger.c (sl_scavenge -> drain). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>

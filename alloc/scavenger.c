@@ -65,8 +65,11 @@
 #include "central.h"
 #include "env.h"
 #include "fatal.h"
+#include "malloc_internal.h"
+#include "mcache.h"
 #include "mheap.h"
 #include "os.h"
+#include "policy.h"
 #include "scavenger.h"
 
 static _Atomic int started; /* 0 = not yet, 1 = running or disabled */
@@ -151,11 +154,28 @@ void sl_scavenger_hold(bool hold) {
     }
 }
 
-/* sl_scavenge (stats.c): "every free page now" includes the pages of the all-free spans a
- * background pass has in its hands, so it waits for that pass and runs alone. */
-void sl_scavenger_exclusive(bool begin) {
+/* sl_scavenge: "every free page now" includes the pages of the all-free spans a
+ * background pass has in its hands, so it waits for that pass and runs alone (a no-op
+ * in a thread that holds the scavenger through sl_scavenger_hold). */
+static void scavenger_exclusive(bool begin) {
     if (!holding)
         sl_scavenger_hold(begin);
+}
+
+/* Give back what the policy keeps in mcaches first, then all-free spans, then every free
+ * page, at once. */
+void sl_scavenge(void) {
+    if (sl_ensure_init() <= 0)
+        return;
+    sl_mcache_t *c = sl_mcache_current();
+    scavenger_exclusive(true);
+    if (sl_policy_active->drain)
+        sl_policy_active->drain();
+    if (c)
+        sl_mheap_flush_pagecache(&c->pcache);
+    sl_central_release_empty();
+    sl_mheap_scavenge(UINT64_MAX, SIZE_MAX);
+    scavenger_exclusive(false);
 }
 
 void sl_scavenger_atfork_prepare(void) {

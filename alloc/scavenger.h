@@ -37,10 +37,6 @@ int sl_scavenger_configure(void);
  * the thread waits at its next pass; the caller waits for a pass in flight to end. */
 void sl_scavenger_hold(bool hold);
 
-/* sl_scavenge: begin (true) and end (false) a scavenge that no background pass overlaps
- * (a no-op in a thread that holds the scavenger through sl_scavenger_hold). */
-void sl_scavenger_exclusive(bool begin);
-
 /* fork(): no pass is in flight across the fork, so the child never inherits spans in
  * the hands of a thread it does not have. Taken first, before the policy's locks
  * (alloc/init.c). */
