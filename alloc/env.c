@@ -31,6 +31,8 @@ static const struct env_spec {
     NUMBER(SCAVENGE_MS, "milliseconds (0: no background thread)", 0, 3600000), /* an hour */
     NUMBER(DECAY_MS, "milliseconds", 0, 3600000),
     NUMBER(SCAVENGE_RATE, "MiB per second", 1, 1048576), /* 1 TiB/s: no bound in practice */
+    [SL_ENV_RETAIN_PCT] = {"SPANLAB_RETAIN_PCT", "percent over the recent peak in use",
+                           1, 1000, {"off", NULL}, {0, 0}},
     NUMBER(STALL_PPM, "stalls per million passes", 0, 1000000),
     NUMBER(STALL_US, "microseconds per stall", 0, 1000000),
     [SL_ENV_STALL_MODE] = {"SPANLAB_STALL_MODE", "", 1, 0, {"sleep", "spin"}, {0, 1}},

@@ -20,6 +20,7 @@ typedef enum sl_env_var {
     SL_ENV_SCAVENGE_MS,   /* scavenger.c: background scavenger period */
     SL_ENV_DECAY_MS,      /* scavenger.c: how long free pages stay before release */
     SL_ENV_SCAVENGE_RATE, /* scavenger.c: release rate bound */
+    SL_ENV_RETAIN_PCT,    /* scavenger.c: retained goal's margin over the recent peak */
     SL_ENV_STALL_PPM,     /* stall.c: stalls per million passes of a stall point */
     SL_ENV_STALL_US,      /* stall.c: length of a stall */
     SL_ENV_STALL_MODE,    /* stall.c: sleep or spin */

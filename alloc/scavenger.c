@@ -81,12 +81,14 @@ static __thread bool holding; /* this thread holds pass_lock through sl_scavenge
 static unsigned period_ms = 100;
 static unsigned decay_ms = 1000;
 static unsigned rate_mib = 256;
+static unsigned retain_pct = 30;             /* 0: no retained goal */
 static _Atomic uint64_t decay_now_ms = 1000; /* the effective decay time, for sl_stats */
 
 int sl_scavenger_configure(void) {
     if (sl_env_unsigned(SL_ENV_SCAVENGE_MS, &period_ms) < 0 ||
         sl_env_unsigned(SL_ENV_DECAY_MS, &decay_ms) < 0 ||
-        sl_env_unsigned(SL_ENV_SCAVENGE_RATE, &rate_mib) < 0)
+        sl_env_unsigned(SL_ENV_SCAVENGE_RATE, &rate_mib) < 0 ||
+        sl_env_unsigned(SL_ENV_RETAIN_PCT, &retain_pct) < 0)
         return -EINVAL;
     if (period_ms == 0)
         sl_store_relaxed(&started, 1);
@@ -107,6 +109,21 @@ void sl_decay_update(sl_decay_t *d, uint64_t now, bool reused, uint64_t idle_ms)
     }
 }
 
+size_t sl_retain_goal(sl_retain_t *r, uint64_t now, uint64_t window_ms, size_t inuse,
+                      unsigned pct) {
+    /* The window's peak from two halves: the one in progress and the one before. */
+    if (now - r->since >= window_ms / 2) {
+        r->prev = now - r->since >= window_ms ? 0 : r->cur; /* no sample in a whole half */
+        r->cur = 0;
+        r->since = now;
+    }
+    if (inuse > r->cur)
+        r->cur = inuse;
+    size_t peak = r->cur > r->prev ? r->cur : r->prev;
+    size_t margin = peak / 100 * pct;
+    return peak + (margin > SL_RETAIN_MIN ? margin : SL_RETAIN_MIN);
+}
+
 uint64_t sl_scavenger_decay_ms(void) {
     return sl_load_relaxed(&decay_now_ms);
 }
@@ -118,6 +135,7 @@ static void *scavenger_main(void *arg) {
     size_t budget = ((size_t)rate_mib << 20) / 1000 * period_ms;
     uint64_t spans_at = sl_mheap_clock_ms();
     sl_decay_t d = {decay_ms, (uint64_t)decay_ms * SL_DECAY_STRETCH, decay_ms, spans_at};
+    sl_retain_t goal = {spans_at, 0, 0};
     for (;;) {
         nanosleep(&ts, NULL);
         pthread_mutex_lock(&pass_lock);
@@ -133,8 +151,19 @@ static void *scavenger_main(void *arg) {
             sl_central_release_empty();
             spans_at = now;
         }
-        if (now >= d.eff_ms)
-            sl_mheap_scavenge(now - d.eff_ms, budget);
+        /* Above the retained goal the least recently freed pages go whatever their age;
+         * then those past the decay time, with what is left of the period's budget. */
+        size_t spent = 0;
+        if (retain_pct) {
+            size_t inuse, dirty;
+            sl_mheap_footprint(&inuse, &dirty);
+            size_t want = sl_retain_goal(&goal, now, d.eff_ms, inuse, retain_pct);
+            size_t over = inuse + dirty > want ? inuse + dirty - want : 0;
+            if (over)
+                spent = sl_mheap_scavenge(UINT64_MAX, over < budget ? over : budget);
+        }
+        if (now >= d.eff_ms && spent < budget)
+            sl_mheap_scavenge(now - d.eff_ms, budget - spent);
         pthread_mutex_unlock(&pass_lock);
     }
     return NULL;

@@ -1,6 +1,7 @@
 /* The background scavenger: a thread that returns free pages to the OS once they have
- * stayed free for a decay time, at a bounded rate ($SPANLAB_SCAVENGE_MS,
- * $SPANLAB_DECAY_MS, $SPANLAB_SCAVENGE_RATE; see scavenger.c). */
+ * stayed free for a decay time, or sooner while the heap holds more than a retained goal
+ * over its recent peak in use, at a bounded rate ($SPANLAB_SCAVENGE_MS,
+ * $SPANLAB_DECAY_MS, $SPANLAB_RETAIN_PCT, $SPANLAB_SCAVENGE_RATE; see scavenger.c). */
 #ifndef SL_SCAVENGER_H
 #define SL_SCAVENGER_H
 
@@ -20,6 +21,20 @@ typedef struct sl_decay {
 /* One step at `now`: reused says whether released pages were handed out again at most
  * max_ms after their block's last free, idle_ms the longest such time. */
 void sl_decay_update(sl_decay_t *d, uint64_t now, bool reused, uint64_t idle_ms);
+
+/* The retained goal (scavenger.c explains it): the heap's peak in use over the last
+ * window, kept in two halves (cur: the peak since `since`; prev: the half before), plus
+ * $SPANLAB_RETAIN_PCT percent of it, but at least SL_RETAIN_MIN. */
+#define SL_RETAIN_MIN ((size_t)16 << 20)
+typedef struct sl_retain {
+    uint64_t since;
+    size_t cur, prev;
+} sl_retain_t;
+
+/* One sample at `now` of the bytes in use: the goal for the bytes backed by memory (in
+ * use, plus free and not yet released) with the peak over the last window_ms and a
+ * margin of pct percent. */
+size_t sl_retain_goal(sl_retain_t *r, uint64_t now, uint64_t window_ms, size_t inuse, unsigned pct);
 
 /* The decay time in force (relaxed; $SPANLAB_DECAY_MS without a background thread). */
 uint64_t sl_scavenger_decay_ms(void);
