@@ -266,6 +266,29 @@ static void test_reuse_and_decay_control(void) {
     CHECK(d.eff_ms == 1000);
 }
 
+/* The retained goal: the peak in use over the last window (two halves) plus a margin of
+ * the given percentage, at least SL_RETAIN_MIN; a peak older than the window is
+ * forgotten. */
+static void test_retain_goal(void) {
+    const size_t M = (size_t)1 << 20;
+    sl_retain_t r = {0, 0, 0};
+    CHECK(sl_retain_goal(&r, 100, 1000, 100 * M, 30) == 130 * M);
+    CHECK(sl_retain_goal(&r, 200, 1000, 10 * M, 30) == 130 * M); /* the peak stays */
+    /* A new half: the previous half's peak still counts. */
+    CHECK(sl_retain_goal(&r, 600, 1000, 10 * M, 30) == 130 * M && r.since == 600);
+    /* The next half: the 100 MiB peak is a window old and forgotten; a small heap keeps
+     * SL_RETAIN_MIN over its peak. */
+    CHECK(sl_retain_goal(&r, 1100, 1000, 10 * M, 30) == 10 * M + SL_RETAIN_MIN);
+    CHECK(sl_retain_goal(&r, 1200, 1000, 12 * M, 30) == 12 * M + SL_RETAIN_MIN);
+    /* No sample for longer than a window: nothing of before counts. */
+    r.cur = r.prev = 500 * M;
+    CHECK(sl_retain_goal(&r, 5000, 1000, 50 * M, 30) == 50 * M + SL_RETAIN_MIN);
+    CHECK(sl_retain_goal(&r, 5100, 1000, 50 * M, 100) == 100 * M);
+    CHECK(sl_retain_goal(&r, 5200, 1000, 200 * M, 10) == 220 * M);
+    /* A window of 0 (SPANLAB_DECAY_MS=0): only the sample itself. */
+    CHECK(sl_retain_goal(&r, 5300, 0, 40 * M, 50) == 60 * M);
+}
+
 /* Through the heap: a freed large object is released by sl_scavenge, counted, and a
  * later allocation of released pages counts as refaulted. */
 static void test_scavenge_counters(void) {
@@ -701,6 +724,7 @@ int main(void) {
     test_scavenge_many_regions();
     test_scavenge_decay();
     test_reuse_and_decay_control();
+    test_retain_goal();
     test_scavenge_counters();
     test_spanmap();
     test_spanmap_edges();

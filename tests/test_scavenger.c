@@ -1,13 +1,14 @@
 /* The background scavenger, through the public API: its parameters are checked (a bad
  * value is one clear line and a failed initialisation, never ignored); with no background
- * thread nothing is released until sl_scavenge(); and an idle process gets its freed
- * memory back without sl_scavenge() once the decay time has passed. The wait for that is
- * generous (SL_SCAV_WAIT_S, default 60 s; the bound it reports is about half a second):
- * a functional check, not a timing target. Under a sanitizer, whose shadow memory stays
- * resident, only the heap's accounting is checked, not RSS (the test says so). Each case runs in
- * its own process, since the parameters are read once at initialisation. One case uses an
- * internal hook (scavenger.h): sl_scavenger_hold gives the quiescence that the conformance
- * suite's counter checks need while the background thread passes over the mcentrals. */
+ * thread nothing is released until sl_scavenge(); an idle process gets its freed
+ * memory back without sl_scavenge() once the decay time has passed; and a heap that
+ * holds more than its retained goal gives the excess back before the decay time. The wait for that
+ * is generous (SL_SCAV_WAIT_S, default 60 s; the bound it reports is about half a second): a
+ * functional check, not a timing target. Under a sanitizer, whose shadow memory stays resident,
+ * only the heap's accounting is checked, not RSS (the test says so). Each case runs in its own
+ * process, since the parameters are read once at initialisation. One case uses an internal hook
+ * (scavenger.h): sl_scavenger_hold gives the quiescence that the conformance suite's counter checks
+ * need while the background thread passes over the mcentrals. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -65,7 +66,8 @@ static void test_parameters(void) {
         {"SPANLAB_DECAY_MS", "3600001"},      {"SPANLAB_DECAY_MS", "10ms"},
         {"SPANLAB_SCAVENGE_MS", "1e3"},       {"SPANLAB_SCAVENGE_MS", "99999999999999999999999"},
         {"SPANLAB_SCAVENGE_RATE", "0"},       {"SPANLAB_SCAVENGE_RATE", "fast"},
-        {"SPANLAB_SCAVENGE_RATE", "1048577"},
+        {"SPANLAB_SCAVENGE_RATE", "1048577"}, {"SPANLAB_RETAIN_PCT", "0"},
+        {"SPANLAB_RETAIN_PCT", "1001"},       {"SPANLAB_RETAIN_PCT", "on"},
     };
     char err[1024];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -88,6 +90,8 @@ static void test_parameters(void) {
     CHECK(run_self("init", "SPANLAB_DECAY_MS", "0", err, sizeof err) == 0);
     CHECK(run_self("init", "SPANLAB_SCAVENGE_RATE", "1048576", err, sizeof err) == 0);
     CHECK(run_self("init", "SPANLAB_SCAVENGE_MS", "0", err, sizeof err) == 0);
+    CHECK(run_self("init", "SPANLAB_RETAIN_PCT", "off", err, sizeof err) == 0);
+    CHECK(run_self("init", "SPANLAB_RETAIN_PCT", "1000", err, sizeof err) == 0);
 }
 
 enum { THREADS = 2, TOTAL = 128 << 20, MAXOBJ = 1 << 16 };
@@ -177,6 +181,69 @@ static int child_decay(void) {
     return check_done("scavenger (decay)");
 }
 
+/* Child (decay an hour, so it releases nothing here; $SPANLAB_RETAIN_PCT set by the
+ * caller): the heap holds more than its peak in use. 128 objects of 1 MiB, every other
+ * one freed: 64 MiB of 1 MiB holes; then 32 objects of 2 MiB, which no hole fits: the
+ * peak in use is 128 MiB and 192 MiB are backed. With a goal of 1 % (at least 16 MiB)
+ * over the peak, the background thread must bring the heap back to the goal (the oldest
+ * free pages, though younger than the decay time), during the fill or after it; with the
+ * goal off, the holes stay backed and nothing is released. */
+enum { GOAL_SMALL = 128, GOAL_BIG = 32 };
+static int child_goal(void) {
+    CHECK(sl_init(NULL) == 0);
+    bool goal_on = strcmp(getenv("SPANLAB_RETAIN_PCT"), "off") != 0;
+    long base = rss_kib();
+    static char *small[GOAL_SMALL], *big[GOAL_BIG];
+    for (int i = 0; i < GOAL_SMALL; i++) {
+        small[i] = sl_malloc(1 << 20);
+        memset(small[i], 0x5A, 1 << 20);
+    }
+    for (int i = 0; i < GOAL_SMALL; i += 2)
+        sl_free(small[i]);
+    for (int i = 0; i < GOAL_BIG; i++) {
+        big[i] = sl_malloc(2 << 20);
+        memset(big[i], 0xA5, 2 << 20);
+    }
+    struct sl_stats st;
+    sl_stats(&st);
+    /* The goal over the peak, and what the page caches may add. */
+    size_t goal = st.heap_inuse + SL_RETAIN_MIN + (4 << 20);
+    double t0 = now_s(), limit = goal_on ? (double)env_long("SL_SCAV_WAIT_S", 60) : 0.5;
+    for (;;) {
+        sl_stats(&st);
+        if ((goal_on && st.heap_inuse + st.heap_free <= goal) || now_s() - t0 >= limit)
+            break;
+        struct timespec nap = {0, 20 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+    long rss = rss_kib();
+    printf("  goal %s, decay 1 h: in use %zu KiB, backed %zu KiB after %.2f s, RSS %ld KiB over "
+           "the start, %llu pages released\n",
+           goal_on ? "1 %" : "off", st.heap_inuse >> 10, (st.heap_inuse + st.heap_free) >> 10,
+           now_s() - t0, rss - base, (unsigned long long)st.scav_pages_released);
+    if (goal_on) {
+        CHECK_MSG(st.heap_inuse + st.heap_free <= goal, "%zu KiB backed after %.0f s, goal %zu KiB",
+                  (st.heap_inuse + st.heap_free) >> 10, limit, goal >> 10);
+        CHECK_MSG((st.scav_pages_released << SL_PAGE_SHIFT) >= (40 << 20),
+                  "%llu pages released: not the holes", (unsigned long long)st.scav_pages_released);
+        CHECK_MSG(!RSS_CHECKED || rss - base <= (long)(goal >> 10) + 8192,
+                  "RSS %ld KiB over the start, goal %zu KiB", rss - base, goal >> 10);
+    } else {
+        CHECK_MSG(st.heap_inuse + st.heap_free >= goal + (32 << 20),
+                  "only %zu KiB backed: the holes were not made",
+                  (st.heap_inuse + st.heap_free) >> 10);
+        CHECK_MSG(st.scav_pages_released == 0,
+                  "%llu pages released with the goal off and "
+                  "an hour's decay",
+                  (unsigned long long)st.scav_pages_released);
+    }
+    for (int i = 1; i < GOAL_SMALL; i += 2)
+        sl_free(small[i]);
+    for (int i = 0; i < GOAL_BIG; i++)
+        sl_free(big[i]);
+    return check_done(goal_on ? "scavenger (goal)" : "scavenger (goal off)");
+}
+
 /* Child (a variant in $SPANLAB_CENTRAL; the thread's period 1 ms, no decay; every stall
  * point stalls): every pass takes each available span of every class
  * (sl_central_release_empty) and gives back the ones still in use, holding them CACHED
@@ -263,6 +330,8 @@ int main(int argc, char **argv) {
         return child_decay();
     if (argc > 1 && strcmp(argv[1], "hold") == 0)
         return child_hold();
+    if (argc > 1 && strcmp(argv[1], "goal") == 0)
+        return child_goal();
 
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)
@@ -277,6 +346,11 @@ int main(int argc, char **argv) {
     fflush(NULL);
     st = run_self("decay", NULL, NULL, out, sizeof out);
     CHECK_MSG(st == 0, "decay child failed (%#x): %s", st, out);
+    setenv("SPANLAB_DECAY_MS", "3600000", 1);
+    for (int on = 1; on >= 0; on--) {
+        st = run_self("goal", "SPANLAB_RETAIN_PCT", on ? "1" : "off", out, sizeof out);
+        CHECK_MSG(st == 0, "goal child (%s) failed (%#x): %s", on ? "1 %" : "off", st, out);
+    }
     setenv("SPANLAB_DECAY_MS", "0", 1);
     setenv("SPANLAB_SCAVENGE_MS", "1", 1);
     setenv("SPANLAB_STALL_PPM", "1000000", 1);
