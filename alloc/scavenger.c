@@ -47,7 +47,7 @@
  *   that its requests do not fit (mimalloc's test-stress: 16 threads whose 5 MiB objects
  *   find no hole among the freed small spans) grows into fresh memory round after round
  *   while every hole stays young enough to be kept: with no background scavenger its
- *   RSS reached 1.6-2x its peak in use. Go keeps retained memory near its heap goal plus
+ *   RSS reached 1.7-1.9x its peak in use. Go keeps retained memory near its heap goal plus
  *   10 %; a malloc/free program has no GC goal, so the goal here is the heap's own peak
  *   in use over the last decay time in force (sampled each period, kept in two halves),
  *   plus $SPANLAB_RETAIN_PCT percent (at least SL_RETAIN_MIN). While the pages in use
@@ -56,7 +56,7 @@
  *   a program that frees and allocates in waves (its next wave's peak is its last one);
  *   after a drop the goal follows the heap down a decay time later. The margin is
  *   measured (results/README.md, "The retained goal"): 10 % (Go's) brings test-stress
- *   closest to the release-at-once build's RSS but faults malloc-large 1.5x (its holes,
+ *   closest to the release-at-once build's RSS but faults malloc-large 1.5-1.6x (its holes,
  *   1.25x its peak in use, are reused); 30 % keeps malloc-large at no-background-
  *   scavenger's faults.
  * - Handing out still-backed free pages before released ones (prefer resident pages)
