@@ -414,14 +414,6 @@ void sl_mheap_stats(struct sl_stats *out) {
     pthread_mutex_unlock(&heap_lock);
 }
 
-void sl_mheap_footprint(size_t *inuse, size_t *dirty) {
-    pthread_mutex_lock(&heap_lock);
-    size_t scav, free_pages = sl_pagealloc_free_pages_locked(&pages, &scav);
-    *inuse = sl_load_relaxed(&inuse_pages) << SL_PAGE_SHIFT;
-    *dirty = (free_pages - scav + sl_load_relaxed(&cached_pages)) << SL_PAGE_SHIFT;
-    pthread_mutex_unlock(&heap_lock);
-}
-
 const char *sl_mheap_verify(void) {
     pthread_mutex_lock(&heap_lock);
     size_t used = 0;

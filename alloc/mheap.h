@@ -108,10 +108,6 @@ uint64_t sl_mheap_clock_ms(void);
 
 void sl_mheap_stats(struct sl_stats *out);
 
-/* Bytes of pages owned by spans (*inuse) and of free pages still backed by memory
- * (*dirty: the heap's and the page caches'), read together under the heap lock. */
-void sl_mheap_footprint(size_t *inuse, size_t *dirty);
-
 /* For os.c when the OS refuses a metadata mapping: at least `need` (if possible `want`)
  * bytes of free heap pages, zeroed, kept as metadata for good; *got says how many. NULL
  * with errno = ENOMEM when the heap has no such run. Takes the heap lock unless this thread

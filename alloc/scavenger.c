@@ -171,10 +171,13 @@ static void *scavenger_main(void *arg) {
          * then those past the decay time, with what is left of the period's budget. */
         size_t spent = 0;
         if (retain_pct) {
-            size_t inuse, dirty;
-            sl_mheap_footprint(&inuse, &dirty);
-            size_t want = sl_retain_goal(&goal, now, d.eff_ms, inuse, retain_pct);
-            size_t over = inuse + dirty > want ? inuse + dirty - want : 0;
+            /* heap_inuse: pages owned by spans; heap_free: free pages still backed (the
+             * heap's and the page caches'), read together under the heap lock. */
+            struct sl_stats st;
+            sl_mheap_stats(&st);
+            size_t backed = st.heap_inuse + st.heap_free;
+            size_t want = sl_retain_goal(&goal, now, d.eff_ms, st.heap_inuse, retain_pct);
+            size_t over = backed > want ? backed - want : 0;
             if (over)
                 spent = sl_mheap_scavenge(UINT64_MAX, over < budget ? over : budget);
         }
