@@ -15,8 +15,7 @@
  * home_next. Owner-only. */
 typedef struct sl_home_list {
     sl_span_t *head, *tail;
-    size_t nspans;
-    size_t bytes; /* span bytes on the list; at most the policy's cap */
+    size_t nspans; /* at most the policy's cap in bytes of spans of the class */
 } sl_home_list_t;
 
 typedef struct sl_mcache sl_mcache_t;

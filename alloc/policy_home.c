@@ -59,7 +59,6 @@ static sl_span_t *home_pop(sl_home_list_t *l) {
         l->tail = NULL;
     s->home_next = NULL;
     l->nspans--;
-    l->bytes -= span_bytes(s);
     return s;
 }
 
@@ -73,9 +72,9 @@ static void drain_lists(sl_mcache_t *c) {
     c->draining = false;
 }
 
-/* Room on c's home list of class spc for s. */
+/* Room for s on c's home list of its class (the spans of a class are all one size). */
 static bool has_room(sl_mcache_t *c, const sl_span_t *s) {
-    return c->home[s->spanclass].bytes + span_bytes(s) <= home_cap;
+    return (c->home[s->spanclass].nspans + 1) * span_bytes(s) <= home_cap;
 }
 
 /* At the head: s comes with a pending free (a home return or an adoption); use it first. */
@@ -86,7 +85,6 @@ static void home_push(sl_mcache_t *c, sl_span_t *s) {
     if (!l->tail)
         l->tail = s;
     l->nspans++;
-    l->bytes += span_bytes(s);
 }
 
 /* At the tail: s was just exhausted; it collects frees while the list turns. */
@@ -99,7 +97,6 @@ static void home_append(sl_mcache_t *c, sl_span_t *s) {
         l->head = s;
     l->tail = s;
     l->nspans++;
-    l->bytes += span_bytes(s);
 }
 
 /* Park s, which c owns and which is full, with its home recorded: our own first free
