@@ -72,6 +72,7 @@ void *sl_mcache_alloc_slow(unsigned spc, bool *needzero) {
         if (idx < s->nelems)
             goto got;
         /* Full: fold in our own and remote frees before asking the policy. */
+        sl_counter_bump(spc, SL_CTR_refills);
         if (sl_central_sweep_cached(s) > 0 && (idx = sl_span_next_free_index(s)) < s->nelems)
             goto got;
     }

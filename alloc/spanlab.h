@@ -51,7 +51,8 @@ extern "C" {
     X(sweep_reclaimed, TALLY) /* objects those sweeps found freed (per swept span: divide) */      \
     X(cache_slots, TALLY)     /* free slots of the spans cache calls handed out */                 \
     X(flushes, TALLY)         /* uncache calls of a span with slots it never handed out */         \
-    X(adoptions, TALLY)       /* parked spans of other threads a freeing thread took (home) */
+    X(adoptions, TALLY)       /* parked spans of other threads a freeing thread took (home) */     \
+    X(refills, TALLY)         /* times a thread's current span had no free slot left */
 
 /* The counters of one mcentral (one span class) or their sum over all classes. */
 struct sl_central_counters {

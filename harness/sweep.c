@@ -347,7 +347,7 @@ static void sweep_metadata(sl_bench_csv_t *c, const sl_bench_opts_t *o, int argc
     size_t len;
     sweep_cmdline(argc, argv, buf, sizeof buf);
     sl_bench_csv_meta(c, "slbench",
-                      "spanlab allocator benchmark, CSV schema 5 "
+                      "spanlab allocator benchmark, CSV schema 6 "
                       "(columns in results/README.md)");
     sl_bench_csv_meta(c, "command", buf);
     sl_sysinfo_git_revision(buf, sizeof buf);

@@ -570,6 +570,7 @@ static void test_home_keeps_exhausted(void) {
     sl_central_counters(-1, &c1);
     CHECK(c1.cache_calls == c0.cache_calls + 1);     /* t's span only */
     CHECK(c1.uncache_calls == c0.uncache_calls + 1); /* r's park only */
+    CHECK(c1.refills == c0.refills + 2);             /* r ran out, then s */
     sl_free(t);
     free_all(ps, n);
     CHECK(sl_span_state(r) == SL_SPAN_CACHED); /* our free brought it home */

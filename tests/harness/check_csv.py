@@ -1,6 +1,6 @@
 """Checks that an slbench CSV is well formed: metadata lines first (with the keys
 results/README.md promises), one header, every row with as many fields as the header,
-the columns of schema 5 in order, numeric fields numeric, and `# complete:` at the end.
+the columns of schema 6 in order, numeric fields numeric, and `# complete:` at the end.
 Usage: check_csv.py FILE.csv EXPECTED_ROWS"""
 import csv
 import sys
@@ -8,7 +8,7 @@ import sys
 REQUIRED_META = ["command", "git_revision", "host", "cpu_model", "cores", "compiler", "date",
                  "kernel", "sampling_interval", "latency_clock", "repeat", "target_ci_pct",
                  "interval", "complete"]
-# The header of schema 5, in the order results/README.md documents: harness/csv.c makes
+# The header of schema 6, in the order results/README.md documents: harness/csv.c makes
 # the mcentral counters' columns from SL_CENTRAL_COUNTERS (alloc/spanlab.h), and this list
 # is what they must come out as.
 COLUMNS = ["allocator", "variant", "workload", "threads", "rep", "seconds", "ops", "mops_per_s",
@@ -20,7 +20,7 @@ COLUMNS = ["allocator", "variant", "workload", "threads", "rep", "seconds", "ops
            "grace_periods_bg", "scav_releases", "scav_pages_released", "scav_pages_refaulted",
            "local_frees", "remote_frees", "home_returns", "spills", "params", "extra", "policy",
            "sweep_cycles", "swept_alloc", "swept_bg", "sweep_reclaimed", "cache_slots", "flushes",
-           "adoptions"]
+           "adoptions", "refills"]
 NUMERIC = ["threads", "rep", "seconds", "ops", "mops_per_s", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "rss_peak_kib", "cpu_seconds",
            "mops_per_cpu_s", "load_start", "load_end"]
