@@ -57,4 +57,10 @@ const sl_policy_t *sl_policy_find(const char *name);
 const sl_policy_t *const *sl_policy_list(void); /* NULL-terminated */
 #define SL_POLICY_DEFAULT "home" /* chosen by measurement: README, "Span-return policies" */
 
+/* home's defaults, measured (README, "Span-return policies"): the cap in KiB per class and
+ * thread ($SPANLAB_HOME_KIB), and how many turns of the list in a row may find a span
+ * full before it parks ($SPANLAB_HOME_TURNS). */
+#define SL_HOME_DEFAULT_KIB   1024
+#define SL_HOME_DEFAULT_TURNS 3
+
 #endif

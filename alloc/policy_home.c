@@ -5,9 +5,9 @@
  *
  * An exhausted span stays the cache's, at the tail of the list (while there is room): the
  * thread's frees into it stay plain stores and other threads' wait in its remote bits. A
- * refill turns the list from the head, sweeping each span once; one still full after a
- * whole turn is cold and parks with its home recorded (so does an exhausted span without
- * room). If the first free into a parked span comes from the home thread (same cache, same
+ * refill turns the list from the head, sweeping each span once; one that
+ * $SPANLAB_HOME_TURNS turns in a row found still full is cold and parks with its home
+ * recorded (so does an exhausted span without room). If the first free into a parked span comes from the home thread (same cache, same
  * incarnation: caches are recycled), that thread takes it back onto its list without the
  * mcentral. If it comes from another thread that allocates from the span's class and has
  * room, that thread adopts the span onto its own list (mimalloc's reclaim-on-free): a span
@@ -28,10 +28,8 @@
 #include "fatal.h"
 #include "policy.h"
 
-/* The default cap: measured (README, "Span-return policies"). */
-#define HOME_DEFAULT_KIB 512
-
-static size_t home_cap = (size_t)HOME_DEFAULT_KIB << 10; /* set once by configure */
+static size_t home_cap = (size_t)SL_HOME_DEFAULT_KIB << 10; /* set once by configure */
+static unsigned home_turns = SL_HOME_DEFAULT_TURNS;         /* set once by configure */
 static _Atomic uint64_t xdrain_epoch;                    /* bumped by sl_scavenge */
 
 static size_t span_bytes(const sl_span_t *s) {
@@ -43,7 +41,7 @@ static int home_configure(void) {
     if (sl_env_unsigned(SL_ENV_HOME_KIB, &kib) < 0)
         return -EINVAL;
     home_cap = (size_t)kib << 10;
-    return 0;
+    return sl_env_unsigned(SL_ENV_HOME_TURNS, &home_turns) < 0 ? -EINVAL : 0;
 }
 
 /* Give s, which c owns, to the mcentral. */
@@ -80,6 +78,7 @@ static bool has_room(sl_mcache_t *c, const sl_span_t *s) {
 /* At the head: s comes with a pending free (a home return or an adoption); use it first. */
 static void home_push(sl_mcache_t *c, sl_span_t *s) {
     sl_home_list_t *l = &c->home[s->spanclass];
+    s->home_full_turns = 0;
     s->home_next = l->head;
     l->head = s;
     if (!l->tail)
@@ -148,9 +147,10 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
         /* Full. With room it stays ours, at the tail: our frees into it stay owner-local
          * and others' wait in its free bits until the list comes round to it. Without
          * room it parks. */
-        if (has_room(c, exhausted))
+        if (has_room(c, exhausted)) {
+            exhausted->home_full_turns = 0;
             home_append(c, exhausted);
-        else
+        } else
             park_home(c, exhausted);
     }
     for (; n > 0; n--) {
@@ -158,7 +158,14 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
         sl_span_sweep(s);
         if (s->alloc_count < s->nelems)
             return s;
-        /* Still full after a whole turn of the list: cold. It parks and leaves room. */
+        /* Still full after a whole turn of the list. Frees into our spans come at random,
+         * so a span the last turn missed may well be hit during the next: it keeps its
+         * place for home_turns turns (parking and taking it home again costs atomics on
+         * both sides). After that it is cold: it parks and leaves room. */
+        if (++s->home_full_turns < home_turns) {
+            home_append(c, s);
+            continue;
+        }
         park_home(c, s);
     }
     return sl_central_cache(spc, (uintptr_t)c, 0);

@@ -67,6 +67,7 @@ struct sl_span {
     uint64_t local_free[SL_SPAN_WORDS];     /* frees by the owning thread since the last sweep */
     uint64_t alloc_bits[SL_SPAN_WORDS];     /* 1 = allocated before the last sweep */
     sl_span_t *home_next;                   /* link in the owning mcache's home list */
+    uint8_t home_full_turns;                /* turns of that list that found it full */
     /* Home policy: the mcache that parked the span and that mcache's incarnation then
      * (mcaches are recycled). Written by the owner before it parks the span (the seq_cst
      * store of PARKED publishes them), read by the thread that wins PARKED -> TRANSIT. */

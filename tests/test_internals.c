@@ -7,9 +7,11 @@
 
 #include "central.h"
 #include "check.h"
+#include "env.h"
 #include "mcache.h"
 #include "mheap.h"
 #include "pagealloc.h"
+#include "policy.h"
 #include "scavenger.h"
 #include "span.h"
 #include "spanlab.h"
@@ -543,7 +545,8 @@ static void *fill_span(sl_span_t *s, void **out, int max, int *n) {
 
 /* home: an exhausted span stays this thread's (on its home list: CACHED, owner unchanged),
  * so this thread's free into it is owner-local and the list's next turn reuses the slot
- * without the mcentral; a turn that finds a listed span still full parks it. */
+ * without the mcentral; a listed span that SPANLAB_HOME_TURNS turns in a row find still
+ * full parks. */
 static void test_home_keeps_exhausted(void) {
     sl_scavenge(); /* empty home lists: the turns below are ours alone */
     uintptr_t me = (uintptr_t)sl_mcache_current();
@@ -564,14 +567,30 @@ static void test_home_keeps_exhausted(void) {
     void *from_s = fill_span(r, ps, MAX, &n); /* r exhausted: the turn takes s back */
     CHECK(from_s == x && sl_span_state(r) == SL_SPAN_CACHED);
     ps[1] = from_s;
-    void *t = sl_malloc(3072); /* s full again: r, still full after a turn, parks */
+    unsigned turns = SL_HOME_DEFAULT_TURNS;
+    CHECK(sl_env_unsigned(SL_ENV_HOME_TURNS, &turns) == 0);
+    void *t = sl_malloc(3072); /* s full again: the turn finds r still full */
     CHECK(sl_spanmap_lookup((uintptr_t)t) != s && sl_spanmap_lookup((uintptr_t)t) != r);
-    CHECK(sl_span_state(r) == SL_SPAN_PARKED && sl_span_state(s) == SL_SPAN_CACHED);
+    CHECK(sl_span_state(r) == (turns > 1 ? SL_SPAN_CACHED : SL_SPAN_PARKED));
+    CHECK(sl_span_state(s) == SL_SPAN_CACHED);
     sl_central_counters(-1, &c1);
-    CHECK(c1.cache_calls == c0.cache_calls + 1);     /* t's span only */
-    CHECK(c1.uncache_calls == c0.uncache_calls + 1); /* r's park only */
-    CHECK(c1.refills == c0.refills + 2);             /* r ran out, then s */
+    CHECK(c1.cache_calls == c0.cache_calls + 1);                /* t's span only */
+    CHECK(c1.uncache_calls == c0.uncache_calls + (turns == 1)); /* r's park, if any */
+    CHECK(c1.refills == c0.refills + 2);                        /* r ran out, then s */
+    /* r parks at the turn that finds it full for the turns-th time in a row; s, listed one
+     * turn after it, is still waiting then. */
+    enum { QMAX = 64 };
+    void *q[QMAX];
+    int nq = 0;
+    if (turns > 1) {
+        struct sl_central_counters c2;
+        nq = allocate_until_parked(r, q, QMAX);
+        sl_central_counters(-1, &c2);
+        CHECK(c2.uncache_calls == c1.uncache_calls + 1 && sl_span_state(s) == SL_SPAN_CACHED);
+        CHECK(c2.refills == c1.refills + turns - 1);
+    }
     sl_free(t);
+    free_all(q, nq);
     free_all(ps, n);
     CHECK(sl_span_state(r) == SL_SPAN_CACHED); /* our free brought it home */
 }
