@@ -1,6 +1,7 @@
 /* Bitmap page allocator (Go 1.14's design without the radix summaries): a region is a
  * contiguous run of arenas with an in-use bitmap and a scavenged bitmap, searched first-fit
- * in address order from a hint below which no page is free. Each 64-page block also keeps
+ * in address order from a hint below which no page is free; a run that bypasses the page
+ * caches goes to free pages still backed first (best fit). Each 64-page block also keeps
  * the time of the last free into it, on a list in that order, so the scavenger finds the
  * longest-idle free pages first, and the time a released page's block had been idle when
  * it is handed out again (the decay policy is in scavenger.c). Neighbour: mheap.c,
@@ -14,10 +15,14 @@ static inline bool bit_get(const uint64_t *b, size_t i) {
     return (b[i / 64] >> (i % 64)) & 1;
 }
 
-/* Index of the first bit equal to `val` in [i, end), or end. */
-static size_t next_bit(const uint64_t *b, size_t i, size_t end, bool val) {
+/* Index of the first page in [i, end) that is set (val) or clear (!val) in b or, when
+ * `also` is not NULL, in either b or also; end when there is none. */
+static size_t next_bit_either(const uint64_t *b, const uint64_t *also, size_t i, size_t end,
+                              bool val) {
     while (i < end) {
-        uint64_t w = val ? b[i / 64] : ~b[i / 64];
+        uint64_t w = also ? b[i / 64] | also[i / 64] : b[i / 64];
+        if (!val)
+            w = ~w;
         w &= ~(uint64_t)0 << (i % 64);
         if (w) {
             size_t r = (i & ~(size_t)63) + (size_t)__builtin_ctzll(w);
@@ -26,6 +31,11 @@ static size_t next_bit(const uint64_t *b, size_t i, size_t end, bool val) {
         i = (i & ~(size_t)63) + 64;
     }
     return end;
+}
+
+/* Index of the first bit equal to `val` in [i, end), or end. */
+static inline size_t next_bit(const uint64_t *b, size_t i, size_t end, bool val) {
+    return next_bit_either(b, NULL, i, end, val);
 }
 
 /* Set (val = 1) or clear [i, i + n) in b; returns how many bits of `count` were set there. */
@@ -172,38 +182,101 @@ void sl_pagealloc_take_front_locked(sl_pagealloc_t *pa, uintptr_t base, size_t n
     r->hint = npages;
 }
 
+/* The first page at or after i whose address is aligned to align_pages (a region need
+ * not be aligned beyond a block). */
+static inline size_t align_page(const sl_region_t *r, size_t i, size_t align_pages) {
+    size_t mask = align_pages - 1, off = (r->base >> SL_PAGE_SHIFT) & mask;
+    return ((i + off + mask) & ~mask) - off;
+}
+
+/* First fit: the lowest run of npages free pages of r, aligned; r->npages when none. */
+static size_t first_fit(const sl_region_t *r, size_t npages, size_t align_pages) {
+    size_t i = r->hint;
+    while (i + npages <= r->npages) {
+        i = align_page(r, next_bit(r->inuse, i, r->npages, false), align_pages);
+        if (i + npages > r->npages)
+            break;
+        size_t j = next_bit(r->inuse, i, i + npages, true);
+        if (j == i + npages)
+            return i;
+        i = j + 1;
+    }
+    return r->npages;
+}
+
+/* Best fit among dirty pages: the shortest stretch of free, still backed pages (lowest
+ * address among equals) that holds npages aligned pages, placed at its first aligned
+ * page. Returns its region, or NULL; *at: the page index. Cost: regions with fewer dirty
+ * free pages than asked for are skipped by their counts; the others cost one pass over
+ * their bitmap words from the hint (128 words per 64 MiB) plus one step per dirty
+ * stretch; an exact fit ends the search. */
+static sl_region_t *best_dirty_fit(sl_pagealloc_t *pa, size_t npages, size_t align_pages,
+                                   size_t *at) {
+    sl_region_t *best = NULL;
+    size_t best_len = SIZE_MAX;
+    for (sl_region_t *r = pa->regions; r && best_len > npages; r = r->next) {
+        if (r->free_pages - r->scav_pages < npages)
+            continue;
+        size_t i = r->hint;
+        while (i < r->npages && best_len > npages) {
+            /* A page is taken for this search when it is in use or scavenged. */
+            i = next_bit_either(r->inuse, r->scav, i, r->npages, false);
+            if (i == r->npages)
+                break;
+            size_t end = next_bit_either(r->inuse, r->scav, i, r->npages, true);
+            size_t a = align_page(r, i, align_pages);
+            if (a + npages <= end && end - i < best_len) {
+                best = r;
+                best_len = end - i;
+                *at = a;
+            }
+            i = end;
+        }
+    }
+    return best;
+}
+
+/* Hand out pages [i, i + npages) of r (all free). */
+static uintptr_t take_run(sl_pagealloc_t *pa, sl_region_t *r, size_t i, size_t npages,
+                          bool *needzero, size_t *reused) {
+    set_range(r->inuse, i, npages, true, NULL);
+    size_t scav = set_range(r->scav, i, npages, false, r->scav);
+    note_reuse(pa, r, i, npages);
+    *reused = set_range(r->rel, i, npages, false, r->rel);
+    r->free_pages -= npages;
+    r->scav_pages -= scav;
+    *needzero = scav < npages;
+    r->hint = next_bit(r->inuse, r->hint, r->npages, false);
+    return r->base + (i << SL_PAGE_SHIFT);
+}
+
 uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t align_pages,
                                     bool *needzero, size_t *reused) {
-    /* Plain first fit over all free pages, released or not. Taking still-backed pages
-     * first (a first pass that skips released ones) was tried and measured worse on
-     * malloc-large: it spread the heap over more memory (peak RSS 1.07x, faults 1.12-1.18x
-     * of this; results/README.md, "The decay time stretches"). */
-    for (sl_region_t *r = pa->regions; r; r = r->next) {
+    /* Dirty first, as jemalloc serves from dirty extents before muzzy or retained ones:
+     * free pages still backed cost no fault and no new resident memory, where first fit
+     * may put the object on released or fresh pages (RSS grows by its size) and leave a
+     * dirty hole that fits it behind. Best fit among them, as jemalloc takes the smallest
+     * extent that fits: the lowest dirty hole that fits (tried first) leaves the next
+     * request of that size none and spreads the heap (results/20261201-dirty-first).
+     * Only for runs of SL_DIRTY_FIRST_PAGES or more, which bypass the page caches: a
+     * shorter span comes from a thread's 64-page block and reaches this function only
+     * when that block is too fragmented for it; it keeps first fit, next to the other
+     * small spans at the bottom of the heap. */
+    size_t i = 0;
+    sl_region_t *r =
+        npages >= SL_DIRTY_FIRST_PAGES ? best_dirty_fit(pa, npages, align_pages, &i) : NULL;
+    if (r)
+        return take_run(pa, r, i, npages, needzero, reused);
+    /* Then plain first fit over all free pages, released or not. Taking still-backed
+     * pages lowest first without a size limit in this pass was measured too (before the
+     * dirty pass): it spread malloc-large over more memory (results/README.md, "The
+     * decay time stretches"). */
+    for (r = pa->regions; r; r = r->next) {
         if (r->free_pages < npages)
             continue;
-        size_t align_mask = align_pages - 1;
-        /* Alignment is of the address; a region need not be aligned beyond a block. */
-        size_t off = (r->base >> SL_PAGE_SHIFT) & align_mask;
-        size_t i = r->hint;
-        while (i + npages <= r->npages) {
-            i = next_bit(r->inuse, i, r->npages, false);
-            i = ((i + off + align_mask) & ~align_mask) - off;
-            if (i + npages > r->npages)
-                break;
-            size_t j = next_bit(r->inuse, i, i + npages, true);
-            if (j == i + npages) {
-                set_range(r->inuse, i, npages, true, NULL);
-                size_t scav = set_range(r->scav, i, npages, false, r->scav);
-                note_reuse(pa, r, i, npages);
-                *reused = set_range(r->rel, i, npages, false, r->rel);
-                r->free_pages -= npages;
-                r->scav_pages -= scav;
-                *needzero = scav < npages;
-                r->hint = next_bit(r->inuse, r->hint, r->npages, false);
-                return r->base + (i << SL_PAGE_SHIFT);
-            }
-            i = j + 1;
-        }
+        i = first_fit(r, npages, align_pages);
+        if (i < r->npages)
+            return take_run(pa, r, i, npages, needzero, reused);
     }
     return 0;
 }

@@ -1,5 +1,6 @@
 /* The page allocator: one bit per 8 KiB page over contiguous regions of whole 64 MiB
- * arenas, address-ordered first fit with a search hint, per-page scavenged bits, and per
+ * arenas, address-ordered first fit with a search hint (runs of SL_DIRTY_FIRST_PAGES or
+ * more: best fit among still-backed free pages first), per-page scavenged bits, and per
  * 64-page block the time of the last free into it, kept in least-recently-freed order for
  * the scavenger. All functions here run with the mheap lock held (suffix _locked). */
 #ifndef SL_PAGEALLOC_H
@@ -16,6 +17,9 @@
 #define SL_ARENA_PAGES (SL_ARENA_SIZE >> SL_PAGE_SHIFT)
 
 #define SL_BLOCK_PAGES 64 /* one bitmap word; the page cache's unit; the decay clock's grain */
+/* Runs this long or longer go to free pages still backed first (best fit among them):
+ * those that bypass the page caches (SL_PAGECACHE_MAX, mheap.h) */
+#define SL_DIRTY_FIRST_PAGES 16
 
 typedef struct sl_region sl_region_t;
 
@@ -57,7 +61,9 @@ typedef struct sl_pagealloc {
     bool reuse_seen;
 } sl_pagealloc_t;
 
-/* First fit of npages aligned to align_pages. Returns the address or 0; *needzero says
+/* npages aligned to align_pages: from SL_DIRTY_FIRST_PAGES on, the shortest stretch of
+ * free pages still backed (not scavenged) that holds them; else, and for shorter runs,
+ * first fit over all free pages. Returns the address or 0; *needzero says
  * whether any page of the run was used before (not known to be zero); *reused counts
  * its pages that the scavenger had released (they fault in again when touched); handing
  * those out notes how long their blocks had been idle (sl_pagealloc_take_reuse_locked). */

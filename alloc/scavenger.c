@@ -59,9 +59,10 @@
  *   closest to the release-at-once build's RSS but faults malloc-large 1.5-1.6x (its holes,
  *   1.25x its peak in use, are reused); 30 % keeps malloc-large at no-background-
  *   scavenger's faults.
- * - Handing out still-backed free pages before released ones (prefer resident pages)
- *   was measured on malloc-large too and made it worse (pagealloc.c says how much); the
- *   page allocator stays plain first fit.
+ * - The page allocator gives a run of 16 pages or more the shortest stretch of free pages
+ *   still backed that holds it before it falls back to first fit (pagealloc.c), so an
+ *   object lands in a dirty hole rather than on released pages while the hole stays
+ *   backed; what the scavenger then returns is memory the heap had no use for.
  *
  * Parameters (read once at initialisation; a bad value is an error, not ignored):
  *   SPANLAB_SCAVENGE_MS   period of the background thread (default 100; 0 = no thread)

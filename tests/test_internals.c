@@ -212,6 +212,91 @@ static void test_scavenge_decay(void) {
     CHECK(sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, SIZE_MAX, &at) == 0);
 }
 
+/* Every dirty free page released, as sl_scavenge() does. */
+static void release_all_dirty(sl_pagealloc_t *pa) {
+    uintptr_t at;
+    size_t n;
+    while ((n = sl_pagealloc_scav_take_locked(pa, UINT64_MAX, SIZE_MAX, &at)) > 0)
+        sl_pagealloc_scav_done_locked(pa, at, n);
+}
+
+/* The heap verifies clean: counts, hint, order. */
+static void check_verify(const sl_pagealloc_t *pa) {
+    size_t used;
+    const char *why = sl_pagealloc_verify_locked(pa, &used);
+    CHECK_MSG(why == NULL, "verify: %s", why ? why : "");
+}
+
+/* Dirty first: a run of SL_DIRTY_FIRST_PAGES or more goes to free pages that are all
+ * still backed, above a lower released hole it would fit, to the shortest such stretch
+ * that holds it; alignment holds there; with no such stretch, first fit as before
+ * (released pages, counted); shorter runs keep plain first fit; a dirty stretch in a
+ * later region is preferred too. The page allocator verifies clean throughout. */
+static void test_dirty_first(void) {
+    sl_pagealloc_t pa = {0};
+    uintptr_t base = (uintptr_t)1 << 45;
+    fake_region_in_use(&pa, base);
+    bool nz;
+    size_t ru;
+    const size_t P = SL_PAGE_SIZE;
+    fake_now = 1000;
+    sl_pagealloc_free_locked(&pa, BLK(2), 4 * SL_BLOCK_PAGES); /* the low hole ... */
+    release_all_dirty(&pa);                                    /* ... released */
+    fake_now = 2000;
+    sl_pagealloc_free_locked(&pa, BLK(10), 4 * SL_BLOCK_PAGES); /* a dirty hole above */
+    sl_pagealloc_free_locked(&pa, BLK(20) + 3 * P, 100);        /* an unaligned dirty hole */
+    check_verify(&pa);
+    /* 200 pages: the dirty hole, not the released one below it; not known zero. */
+    uintptr_t a = sl_pagealloc_alloc_locked(&pa, 200, 1, &nz, &ru);
+    CHECK_MSG(a == BLK(10) && ru == 0 && nz, "200 pages at page %zu, %zu released",
+              (size_t)((a - base) / P), ru);
+    check_verify(&pa);
+    /* 32 pages aligned to 32, twice: the first aligned run in the rest of the first dirty
+     * hole (pages 200-255 of it), then in the hole that starts 3 pages into block 20. */
+    uintptr_t b = sl_pagealloc_alloc_locked(&pa, 32, 32, &nz, &ru);
+    CHECK_MSG(b == BLK(10) + 224 * P && ru == 0 && nz, "32 aligned pages at page %zu",
+              (size_t)((b - base) / P));
+    uintptr_t c = sl_pagealloc_alloc_locked(&pa, 32, 32, &nz, &ru);
+    CHECK_MSG(c == BLK(20) + 32 * P && ru == 0, "32 aligned pages at page %zu",
+              (size_t)((c - base) / P));
+    CHECK(((c - base) / P) % 32 == 0);
+    check_verify(&pa);
+    /* No dirty run of 240 pages is left: first fit, in the released hole, counted. */
+    uintptr_t d = sl_pagealloc_alloc_locked(&pa, 240, 1, &nz, &ru);
+    CHECK_MSG(d == BLK(2) && ru == 240 && !nz, "240 pages at page %zu, %zu released",
+              (size_t)((d - base) / P), ru);
+    check_verify(&pa);
+    /* Below the threshold, plain first fit: the rest of the released hole, although dirty
+     * pages are free higher up; the hint still finds the lowest free page. */
+    uintptr_t e = sl_pagealloc_alloc_locked(&pa, SL_DIRTY_FIRST_PAGES - 1, 1, &nz, &ru);
+    CHECK(e == BLK(2) + 240 * P && ru == SL_DIRTY_FIRST_PAGES - 1);
+    /* Best fit among dirty stretches: with 224 dirty pages free at BLK(10) again, 20
+     * pages go to the 29-page stretch (pages 3-31 of block 20), 36 to the 39-page one
+     * after it (pages 64-102), 100 to the 224-page one. */
+    sl_pagealloc_free_locked(&pa, a, 200);
+    uintptr_t f = sl_pagealloc_alloc_locked(&pa, 20, 1, &nz, &ru);
+    CHECK_MSG(f == BLK(20) + 3 * P, "20 pages at page %zu", (size_t)((f - base) / P));
+    uintptr_t g = sl_pagealloc_alloc_locked(&pa, 36, 1, &nz, &ru);
+    CHECK_MSG(g == BLK(20) + 64 * P, "36 pages at page %zu", (size_t)((g - base) / P));
+    uintptr_t h = sl_pagealloc_alloc_locked(&pa, 100, 1, &nz, &ru);
+    CHECK_MSG(h == BLK(10) && ru == 0, "100 pages at page %zu", (size_t)((h - base) / P));
+    sl_pagealloc_free_locked(&pa, d, 240);
+    check_verify(&pa);
+
+    /* Across regions: a released hole in the first, a dirty one in the second. */
+    sl_pagealloc_t pb = {0};
+    uintptr_t lo = (uintptr_t)1 << 46, hi = lo + SL_ARENA_SIZE;
+    fake_region_in_use(&pb, lo);
+    CHECK(sl_pagealloc_grow_locked(&pb, hi, SL_ARENA_PAGES) == 0);
+    CHECK(sl_pagealloc_alloc_locked(&pb, SL_ARENA_PAGES, 1, &nz, &ru) == hi);
+    sl_pagealloc_free_locked(&pb, lo + 64 * P, 128);
+    release_all_dirty(&pb);
+    sl_pagealloc_free_locked(&pb, hi + 640 * P, 128);
+    uintptr_t x = sl_pagealloc_alloc_locked(&pb, 100, 1, &nz, &ru);
+    CHECK_MSG(x == hi + 640 * P && ru == 0, "100 pages at %#zx", (size_t)x);
+    check_verify(&pb);
+}
+
 /* Reuse of released pages is reported with how long their block had been idle, within
  * the window the previous call set; the decay controller stretches and relaxes. */
 static void test_reuse_and_decay_control(void) {
@@ -743,6 +828,7 @@ int main(void) {
     test_pagealloc();
     test_scavenge_many_regions();
     test_scavenge_decay();
+    test_dirty_first();
     test_reuse_and_decay_control();
     test_retain_goal();
     test_scavenge_counters();
