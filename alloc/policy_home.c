@@ -7,14 +7,15 @@
  * thread's frees into it stay plain stores and other threads' wait in its remote bits. A
  * refill turns the list from the head, sweeping each span once; one that
  * $SPANLAB_HOME_TURNS turns in a row found still full is cold and parks with its home
- * recorded (so does an exhausted span without room). If the first free into a parked span comes
- * from the home thread (same cache, same incarnation: caches are recycled), that thread takes it
- * back onto its list without the mcentral. If it comes from another thread that allocates from the
- * span's class and has room, that thread adopts the span onto its own list (mimalloc's
- * reclaim-on-free): a span whose objects two threads free, or whose owner exited (larson's
- * generations), then collects frees in one owner's list instead of passing through the mcentral
- * with one free slot per trip. Remote unparks by a thread that does not allocate from the class,
- * spans past the cap (spills) and thread exit go to the mcentral.
+ * recorded (so does an exhausted span without room). If the first free into a parked span
+ * comes from the home thread (same cache, same incarnation: caches are recycled), that
+ * thread takes it back onto its list without the mcentral. If it comes from another
+ * thread that allocates from the span's class and has room, that thread adopts the span
+ * onto its own list (mimalloc's reclaim-on-free): a span whose objects two threads free,
+ * or whose owner exited (larson's generations), then collects frees in one owner's list
+ * instead of passing through the mcentral with one free slot per trip. Remote unparks by
+ * a thread that does not allocate from the class, spans past the cap (spills) and thread
+ * exit go to the mcentral.
  *
  * Refill order: current span, home list, mcentral. sl_scavenge drains the lists: the
  * calling thread's at once, others' at their next refill (a drain epoch, Go's flushGen).
