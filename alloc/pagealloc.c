@@ -255,22 +255,20 @@ uintptr_t sl_pagealloc_alloc_locked(sl_pagealloc_t *pa, size_t npages, size_t al
     /* Dirty first, as jemalloc serves from dirty extents before muzzy or retained ones:
      * free pages still backed cost no fault and no new resident memory, where first fit
      * may put the object on released or fresh pages (RSS grows by its size) and leave a
-     * dirty hole that fits it behind. Best fit among them, as jemalloc takes the smallest
-     * extent that fits: the lowest dirty hole that fits (tried first) leaves the next
-     * request of that size none and spreads the heap (results/20261201-dirty-first).
-     * Only for runs of SL_DIRTY_FIRST_PAGES or more, which bypass the page caches: a
-     * shorter span comes from a thread's 64-page block and reaches this function only
-     * when that block is too fragmented for it; it keeps first fit, next to the other
-     * small spans at the bottom of the heap. */
+     * dirty hole that fits it behind. Best fit among them, as jemalloc 5 takes its dirty
+     * extents: the lowest dirty hole that fits gave a big buffer the hole the next one
+     * needed and grew the heap (malloc-large: peak RSS 1.05x, faults 1.05x of first fit;
+     * best fit: 1.00x and 0.94x; results/20261201-dirty-first). Only for runs of
+     * SL_DIRTY_FIRST_PAGES or more, which bypass the page caches: a shorter span comes
+     * from a thread's 64-page block and reaches this function only when that block is
+     * too fragmented for it; it keeps first fit, next to the other small spans at the
+     * bottom of the heap (thresholds of 1 and 64 pages measured no different). */
     size_t i = 0;
     sl_region_t *r =
         npages >= SL_DIRTY_FIRST_PAGES ? best_dirty_fit(pa, npages, align_pages, &i) : NULL;
     if (r)
         return take_run(pa, r, i, npages, needzero, reused);
-    /* Then plain first fit over all free pages, released or not. Taking still-backed
-     * pages lowest first without a size limit in this pass was measured too (before the
-     * dirty pass): it spread malloc-large over more memory (results/README.md, "The
-     * decay time stretches"). */
+    /* Then plain first fit over all free pages, released, fresh or dirty. */
     for (r = pa->regions; r; r = r->next) {
         if (r->free_pages < npages)
             continue;
