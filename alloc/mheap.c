@@ -12,6 +12,11 @@
 #include "os.h"
 #include "tiny.h"
 
+/* The page allocator's dirty-first pass covers exactly the runs that bypass the page
+ * caches (pagealloc.c, sl_pagealloc_alloc_locked, says why). */
+_Static_assert(SL_DIRTY_FIRST_PAGES == SL_PAGECACHE_MAX,
+               "dirty first starts at the page cache's limit");
+
 _Atomic(uintptr_t) sl_arenas[(size_t)1 << SL_ARENA_L1_BITS];
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
