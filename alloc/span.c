@@ -82,29 +82,9 @@ unsigned sl_span_sweep(sl_span_t *s) {
     return sl_span_sweep_counts(s, &nremote);
 }
 
-/* Whether anything was freed into s since its last sweep, by us or by others. A remote
- * free whose bit this relaxed load misses is left pending, as the sweep's own first load
- * of the word would leave it. */
-static bool frees_pending(const sl_span_t *s, unsigned words) {
-    for (unsigned w = 0; w < words; w++)
-        if (s->local_free[w] | sl_load_relaxed(&s->xfree_bits[w]))
-            return true;
-    return false;
-}
-
 unsigned sl_span_sweep_counts(sl_span_t *s, unsigned *nremote) {
     unsigned words = (s->nelems + 63u) / 64, fi = s->freeindex, count = 0, freed_total = 0;
     unsigned nlocal = 0;
-    *nremote = 0;
-    /* An exhausted span with nothing freed: every slot is in use, and the sweep below
-     * would only say so. The common case of a refill under random frees (the current span
-     * is swept first, then each span of a home list in turn). Every slot is below
-     * freeindex, so every slot counts as allocated as it stands. */
-    if (fi >= s->nelems && !frees_pending(s, words)) {
-        s->alloc_count = s->nelems;
-        s->alloc_cache = 0;
-        return 0;
-    }
     for (unsigned w = 0; w < words; w++) {
         uint64_t below;
         if (fi >= (w + 1) * 64)
