@@ -189,8 +189,8 @@ static void home_drain(void) {
 const sl_policy_t sl_policy_home = {
     .name = "home",
     .summary = "a thread keeps a capped list of the spans it allocates from, exhausted ones "
-               "too; one still full after SPANLAB_HOME_TURNS (3) turns of the list parks, and "
-               "the first free into it brings it home, or to the freer's list (adoption)",
+               "too; one still full after SPANLAB_HOME_TURNS turns of the list in a row parks, "
+               "and the first free into it brings it home, or to the freer's list (adoption)",
     .nsets = 1,
     .configure = home_configure,
     .refill = home_refill,
