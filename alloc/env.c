@@ -26,6 +26,7 @@ static const struct env_spec {
     NUMBER(UNPARK_PCT, "a percentage of a span's objects", 0, 100),
     NUMBER(HOME_KIB, "KiB of home spans per class and thread", 0, 1u << 20),
     NUMBER(HOME_TURNS, "turns of a home list", 1, 255),
+    NUMBER(HOME_YIELD, "a percentage of a span's objects", 0, 100),
     [SL_ENV_GOGC] = {"SPANLAB_GOGC", "the heap growth in percent that starts a sweep cycle",
                      1, 100000, {"off", NULL}, {0, 0}},
     NUMBER(SWEEPER, "0 (no background sweeper) or 1", 0, 1),

@@ -16,6 +16,7 @@ typedef enum sl_env_var {
     SL_ENV_UNPARK_PCT,    /* central.c: parked span's free share before it is available */
     SL_ENV_HOME_KIB,      /* policy_home.c: home spans per class and thread */
     SL_ENV_HOME_TURNS,    /* policy_home.c: turns a span may stay full before it parks */
+    SL_ENV_HOME_YIELD,    /* policy_home.c: free share a refill wants of a listed span */
     SL_ENV_GOGC,          /* policy_sweep.c: heap growth that starts a cycle, or off */
     SL_ENV_SWEEPER,       /* policy_sweep.c: background sweeper thread */
     SL_ENV_SCAVENGE_MS,   /* scavenger.c: background scavenger period */

@@ -58,9 +58,17 @@ const sl_policy_t *const *sl_policy_list(void); /* NULL-terminated */
 #define SL_POLICY_DEFAULT "home" /* chosen by measurement: README, "Span-return policies" */
 
 /* home's defaults, measured (README, "Span-return policies"): the cap in KiB per class and
- * thread ($SPANLAB_HOME_KIB), and how many turns of the list in a row may find a span
- * full before it parks ($SPANLAB_HOME_TURNS). */
+ * thread ($SPANLAB_HOME_KIB), how many turns of the list in a row may find a span full
+ * before it parks ($SPANLAB_HOME_TURNS), the share of a listed span's slots in percent
+ * that a refill's sweep must find free to take it ($SPANLAB_HOME_YIELD), and how many
+ * spans short of that share a refill sweeps before it looks further. */
 #define SL_HOME_DEFAULT_KIB   1024
 #define SL_HOME_DEFAULT_TURNS 3
+#define SL_HOME_DEFAULT_YIELD 25
+#define SL_HOME_LOOKS         4
+
+/* home's yield in percent ($SPANLAB_HOME_YIELD; set once by its configure, or by a test
+ * before it allocates). */
+extern unsigned sl_home_yield_pct;
 
 #endif

@@ -31,6 +31,7 @@
 #include "check.h"
 #include "mcache.h"
 #include "mheap.h"
+#include "policy.h"
 #include "scavenger.h"
 #include "spanlab.h"
 #include "stall.h"
@@ -1327,8 +1328,13 @@ static void *adopt_user(void *arg) {
                 c->home[spc].head == s,
             "adopt: span %p state %u owner %#lx, not on this thread's home list", (void *)s,
             sl_span_state(s), (unsigned long)atomic_load(&s->xowner));
-    if (adopt_count[1] > 1)
-        adopt_free(1, 1); /* now owner-local */
+    /* A refill takes a listed span once its sweep finds the policy's yield free: free that
+     * many of s's objects (at least two), now owner-local. */
+    unsigned want = s->nelems * sl_home_yield_pct / 100, nfree = want > 2 ? want : 2;
+    REQUIRE(adopt_count[1] >= want, "adopt: %u objects in the span, the yield wants %u",
+            adopt_count[1], want);
+    for (unsigned i = 1; i < nfree && i < adopt_count[1]; i++)
+        adopt_free(1, i);
     /* Allocate until an object comes from s: the refill takes it from the home list. */
     while (span_of(mine[n - 1]) != s) {
         REQUIRE(n < ADOPT_MAX, "adopt: the adopted span was never used");

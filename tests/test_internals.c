@@ -631,9 +631,12 @@ static void *fill_span(sl_span_t *s, void **out, int max, int *n) {
 /* home: an exhausted span stays this thread's (on its home list: CACHED, owner unchanged),
  * so this thread's free into it is owner-local and the list's next turn reuses the slot
  * without the mcentral; a listed span that SPANLAB_HOME_TURNS turns in a row find still
- * full parks. */
+ * full parks. A yield of 0 lets a turn take a span with one free slot (test_home_yield
+ * tests the yield). */
 static void test_home_keeps_exhausted(void) {
     sl_scavenge(); /* empty home lists: the turns below are ours alone */
+    unsigned yield = sl_home_yield_pct;
+    sl_home_yield_pct = 0;
     uintptr_t me = (uintptr_t)sl_mcache_current();
     enum { MAX = 64 };
     void *ps[MAX];
@@ -678,6 +681,56 @@ static void test_home_keeps_exhausted(void) {
     free_all(q, nq);
     free_all(ps, n);
     CHECK(sl_span_state(r) == SL_SPAN_CACHED); /* our free brought it home */
+    sl_home_yield_pct = yield;
+}
+
+/* home: a refill takes a listed span when its sweep finds SPANLAB_HOME_YIELD percent of
+ * its slots free. One short of that keeps its place and its slots while the refill takes
+ * a new span from the mcentral (the cap has room); once its frees reach the yield, the
+ * next turn takes it without the mcentral. */
+static void test_home_yield(void) {
+    sl_scavenge(); /* empty home lists: the turns below are ours alone */
+    unsigned yield = sl_home_yield_pct;
+    uintptr_t me = (uintptr_t)sl_mcache_current();
+    enum { MAX = 64 };
+    void *ps[MAX];
+    int n = 0;
+    ps[n++] = sl_malloc(896);
+    sl_span_t *s = sl_spanmap_lookup((uintptr_t)ps[0]);
+    if (s->nelems * sl_home_yield_pct / 100 < 2) {
+        printf("internals: a yield of %u %% wants one free slot of %u: the test uses 25 %%\n",
+               sl_home_yield_pct, s->nelems);
+        sl_home_yield_pct = 25;
+    }
+    unsigned want = s->nelems * sl_home_yield_pct / 100;
+    CHECK(want >= 2 && want <= s->nelems && s->nelems <= MAX / 4);
+    void *first_r = fill_span(s, ps, MAX, &n); /* s exhausted; r is the current span */
+    CHECK(n == s->nelems);                     /* every slot of s is ours */
+    sl_span_t *r = sl_spanmap_lookup((uintptr_t)first_r);
+    for (unsigned i = 0; i < want - 1; i++)
+        sl_free(ps[i]); /* owner-local: one short of the yield */
+    ps[n++] = first_r;
+    struct sl_central_counters c0, c1, c2;
+    sl_central_counters(-1, &c0);
+    void *first_u = fill_span(r, ps, MAX, &n); /* r exhausted: the turn passes s over */
+    sl_span_t *u = sl_spanmap_lookup((uintptr_t)first_u);
+    sl_central_counters(-1, &c1);
+    CHECK(u != s && u != r && c1.cache_calls == c0.cache_calls + 1);
+    CHECK(sl_span_state(s) == SL_SPAN_CACHED && atomic_load(&s->xowner) == me);
+    sl_free(ps[want - 1]); /* the yield */
+    ps[n++] = first_u;
+    void *from_s = fill_span(u, ps, MAX, &n); /* u exhausted: r still full, s taken */
+    sl_central_counters(-1, &c2);
+    CHECK(sl_spanmap_lookup((uintptr_t)from_s) == s && c2.cache_calls == c1.cache_calls);
+    CHECK(sl_span_state(r) == SL_SPAN_CACHED && sl_span_state(u) == SL_SPAN_CACHED);
+    bool one_of_ours = false;
+    for (unsigned i = 0; i < want; i++) {
+        one_of_ours |= ps[i] == from_s;
+        ps[i] = ps[i] == from_s ? from_s : NULL; /* the others are free */
+    }
+    CHECK(one_of_ours);
+    free_all(ps, n);
+    sl_home_yield_pct = yield;
 }
 
 /* SPANLAB_UNPARK_PCT: a parked span waits for that share of its objects to be freed. */
@@ -845,9 +898,10 @@ int main(void) {
         test_park_aba();
         test_unpark_threshold();
     }
-    if (strcmp(sl_policy(), "home") == 0)
+    if (strcmp(sl_policy(), "home") == 0) {
         test_home_keeps_exhausted();
-    else
+        test_home_yield();
+    } else
         printf("internals: policy %s keeps no span after it is exhausted: the home list "
                "test does not apply\n",
                sl_policy());
