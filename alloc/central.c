@@ -301,9 +301,9 @@ sl_span_t *sl_central_cache(unsigned spc, uintptr_t owner, unsigned flags) {
     sl_store_relaxed(&s->xstate, SL_SPAN_CACHED);
     s->home = NULL; /* a policy that wants a home sets it before the span parks */
     sl_span_sweep(s);
-    sl_counter_add(spc, SL_CTR_cache_slots, s->nelems - s->alloc_count);
+    sl_counter_add(spc, SL_CTR_cache_slots, sl_span_free_slots(s));
     if (sl_central_sweep_mode) { /* every free slot reserved (heap live) */
-        int64_t r = (int64_t)(s->nelems - s->alloc_count) * s->elemsize;
+        int64_t r = (int64_t)sl_span_free_slots(s) * s->elemsize;
         live_add(r);
         sl_fetch_add_relaxed(&xalloc, r);
     }
@@ -340,7 +340,7 @@ static void uncache(sl_span_t *s, uintptr_t owner, bool release_empty) {
     unsigned nremote, freed = sl_span_sweep_counts(s, &nremote);
     /* Slots never handed out since the last sweep: a flush (thread exit, drain, the sweep
      * policy's cycle flush) rather than an exhausted span. */
-    unsigned unused = s->nelems - s->alloc_count - freed;
+    unsigned unused = sl_span_free_slots(s) - freed;
     sl_counter_bump(spc, SL_CTR_uncache_calls);
     if (unused)
         sl_counter_bump(spc, SL_CTR_flushes);

@@ -59,16 +59,23 @@ const sl_policy_t *const *sl_policy_list(void); /* NULL-terminated */
 
 /* home's defaults, measured (README, "Span-return policies"): the cap in KiB per class and
  * thread ($SPANLAB_HOME_KIB), how many turns of the list in a row may find a span full
- * before it parks ($SPANLAB_HOME_TURNS), the share of a listed span's slots in percent
- * that a refill's sweep must find free to take it ($SPANLAB_HOME_YIELD), and how many
- * spans short of that share a refill sweeps before it looks further. */
+ * before it parks ($SPANLAB_HOME_TURNS), and the share of a listed span's slots in
+ * percent that a refill's sweep must find free to take it ($SPANLAB_HOME_YIELD). */
 #define SL_HOME_DEFAULT_KIB   1024
 #define SL_HOME_DEFAULT_TURNS 3
 #define SL_HOME_DEFAULT_YIELD 25
-#define SL_HOME_LOOKS         4
+/* How many listed spans short of the yield a refill sweeps before it takes a new span
+ * (a choice, not measured against other values). */
+#define SL_HOME_LOOKS 4
 
-/* home's yield in percent ($SPANLAB_HOME_YIELD; set once by its configure, or by a test
- * before it allocates). */
-extern unsigned sl_home_yield_pct;
+/* home's settings: as configured, or as a test set them. Each refill reads them, so a
+ * test may change them between two allocations while no other thread allocates. */
+typedef struct sl_home_settings {
+    size_t cap_bytes;   /* of spans per class and thread */
+    unsigned turns;     /* full turns in a row before a span parks */
+    unsigned yield_pct; /* free share a refill wants of a listed span */
+} sl_home_settings_t;
+sl_home_settings_t sl_home_get(void);
+void sl_home_set(sl_home_settings_t h);
 
 #endif

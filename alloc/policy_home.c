@@ -21,10 +21,9 @@
  * its slots free. Under random frees every span of a list collects a few, and taking the
  * first span with one free slot ran a refill every few allocations, each sweeping a cold
  * descriptor (larson: 285 refills per 1000 allocations). A span short of the yield keeps
- * its slots and its place and collects more; after SL_HOME_LOOKS of them the refill takes
- * a new span from the mcentral while the cap has room, else the freest one it saw. The
- * list's memory then holds about that share free, within the cap (README, "A yield per
- * refill").
+ * its slots and waits at the tail, collecting more; after SL_HOME_LOOKS of them the
+ * refill takes a new span from the mcentral while the cap has room for it beside the
+ * list, else the freest one it saw (README, "A yield per refill").
  *
  * Refill order: current span, home list, mcentral. sl_scavenge drains the lists: the
  * calling thread's at once, others' at their next refill (a drain epoch, Go's flushGen).
@@ -38,10 +37,11 @@
 #include "fatal.h"
 #include "policy.h"
 
-static size_t home_cap = (size_t)SL_HOME_DEFAULT_KIB << 10; /* set once by configure */
-static unsigned home_turns = SL_HOME_DEFAULT_TURNS;         /* set once by configure */
-unsigned sl_home_yield_pct = SL_HOME_DEFAULT_YIELD;         /* set once by configure */
-static _Atomic uint64_t xdrain_epoch;                       /* bumped by sl_scavenge */
+/* Set once by configure (or by a test: sl_home_set). */
+static size_t home_cap = (size_t)SL_HOME_DEFAULT_KIB << 10;
+static unsigned home_turns = SL_HOME_DEFAULT_TURNS;
+static unsigned home_yield = SL_HOME_DEFAULT_YIELD;
+static _Atomic uint64_t xdrain_epoch; /* bumped by sl_scavenge */
 
 static size_t span_bytes(const sl_span_t *s) {
     return (size_t)s->npages << SL_PAGE_SHIFT;
@@ -54,7 +54,18 @@ static int home_configure(void) {
     home_cap = (size_t)kib << 10;
     if (sl_env_unsigned(SL_ENV_HOME_TURNS, &home_turns) < 0)
         return -EINVAL;
-    return sl_env_unsigned(SL_ENV_HOME_YIELD, &sl_home_yield_pct) < 0 ? -EINVAL : 0;
+    return sl_env_unsigned(SL_ENV_HOME_YIELD, &home_yield) < 0 ? -EINVAL : 0;
+}
+
+sl_home_settings_t sl_home_get(void) {
+    return (sl_home_settings_t){
+        .cap_bytes = home_cap, .turns = home_turns, .yield_pct = home_yield};
+}
+
+void sl_home_set(sl_home_settings_t h) {
+    home_cap = h.cap_bytes;
+    home_turns = h.turns;
+    home_yield = h.yield_pct;
 }
 
 /* Give s, which c owns, to the mcentral. */
@@ -83,9 +94,14 @@ static void drain_lists(sl_mcache_t *c) {
     c->draining = false;
 }
 
-/* Room for s on c's home list of its class (the spans of a class are all one size). */
+/* Room for k more spans like s on c's home list of its class (the spans of a class are
+ * all one size). */
+static bool room_for(sl_mcache_t *c, const sl_span_t *s, size_t k) {
+    return (c->home[s->spanclass].nspans + k) * span_bytes(s) <= home_cap;
+}
+
 static bool has_room(sl_mcache_t *c, const sl_span_t *s) {
-    return (c->home[s->spanclass].nspans + 1) * span_bytes(s) <= home_cap;
+    return room_for(c, s, 1);
 }
 
 /* At the head: s comes with a pending free (a home return or an adoption); use it first. */
@@ -147,16 +163,6 @@ static bool home_unparked(sl_span_t *s) {
     return true;
 }
 
-/* The free slots a refill wants of a listed span: the yield's share, at least one. */
-static unsigned yield_want(const sl_span_t *s) {
-    unsigned want = (unsigned)s->nelems * sl_home_yield_pct / 100;
-    return want ? want : 1;
-}
-
-static unsigned free_slots(const sl_span_t *s) {
-    return (unsigned)s->nelems - s->alloc_count;
-}
-
 static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted) {
     uint64_t epoch = sl_load_relaxed(&xdrain_epoch);
     if (c->drain_seen != epoch) {
@@ -181,16 +187,16 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
     for (; n > 0; n--) {
         sl_span_t *s = home_pop(l);
         sl_span_sweep(s);
-        unsigned nfree = free_slots(s);
+        unsigned nfree = sl_span_free_slots(s);
         if (nfree > 0) {
             s->home_full_turns = 0;
-            if (nfree >= yield_want(s)) {
+            if (nfree >= sl_span_share(s, home_yield)) {
                 if (best)
                     home_append(c, best);
                 return s;
             }
             /* Short of the yield: it waits at the tail, or in best's place. */
-            if (best && free_slots(best) >= nfree)
+            if (best && sl_span_free_slots(best) >= nfree)
                 home_append(c, s);
             else {
                 if (best)
@@ -211,12 +217,17 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
         }
         park_home(c, s);
     }
-    if (best) {
-        if (!has_room(c, best))
-            return best; /* the cap is reached: no new span, the freest we saw */
-        home_append(c, best);
-    }
-    return sl_central_cache(spc, (uintptr_t)c, 0);
+    if (!best)
+        return sl_central_cache(spc, (uintptr_t)c, 0);
+    /* A new span needs room beside the list and best: without it, it would park at its
+     * first exhaustion, and the next refill would take another. */
+    if (!room_for(c, best, 2))
+        return best; /* at the cap: the freest we saw */
+    sl_span_t *s = sl_central_cache(spc, (uintptr_t)c, 0);
+    if (!s)
+        return best; /* out of memory: best still has free slots */
+    home_append(c, best);
+    return s;
 }
 
 static void home_flush(sl_mcache_t *c) {

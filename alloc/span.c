@@ -63,9 +63,7 @@ unsigned sl_span_next_free_index(sl_span_t *s) {
 unsigned sl_span_unpark_pct; /* set once at initialisation ($SPANLAB_UNPARK_PCT) */
 
 bool sl_span_unpark_ready(sl_span_t *s) {
-    unsigned words = (s->nelems + 63u) / 64, need = s->nelems * sl_span_unpark_pct / 100, n = 0;
-    if (need == 0)
-        need = 1;
+    unsigned words = (s->nelems + 63u) / 64, need = sl_span_share(s, sl_span_unpark_pct), n = 0;
     for (unsigned w = 0; w < words; w++) {
         /* seq_cst: the park protocol's Dekker pair. pairs with malloc.c:free_remote
          * models park.cc:ready_load, home.cc:ready_load */

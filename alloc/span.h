@@ -134,6 +134,17 @@ static inline uint32_t sl_span_state(sl_span_t *s) {
     return sl_load_acquire(&s->xstate);
 }
 
+/* Owner-only: the slots free as of the last sweep. */
+static inline unsigned sl_span_free_slots(const sl_span_t *s) {
+    return (unsigned)s->nelems - s->alloc_count;
+}
+
+/* pct percent of s's objects, at least one. */
+static inline unsigned sl_span_share(const sl_span_t *s, unsigned pct) {
+    unsigned n = (unsigned)s->nelems * pct / 100;
+    return n ? n : 1;
+}
+
 static inline void *sl_span_obj(const sl_span_t *s, unsigned idx) {
     return (void *)(s->base + (uintptr_t)idx * s->elemsize);
 }

@@ -1330,7 +1330,7 @@ static void *adopt_user(void *arg) {
             sl_span_state(s), (unsigned long)atomic_load(&s->xowner));
     /* A refill takes a listed span once its sweep finds the policy's yield free: free that
      * many of s's objects (at least two), now owner-local. */
-    unsigned want = s->nelems * sl_home_yield_pct / 100, nfree = want > 2 ? want : 2;
+    unsigned want = sl_span_share(s, sl_home_get().yield_pct), nfree = want > 2 ? want : 2;
     REQUIRE(adopt_count[1] >= want, "adopt: %u objects in the span, the yield wants %u",
             adopt_count[1], want);
     for (unsigned i = 1; i < nfree && i < adopt_count[1]; i++)

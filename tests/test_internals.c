@@ -635,8 +635,9 @@ static void *fill_span(sl_span_t *s, void **out, int max, int *n) {
  * tests the yield). */
 static void test_home_keeps_exhausted(void) {
     sl_scavenge(); /* empty home lists: the turns below are ours alone */
-    unsigned yield = sl_home_yield_pct;
-    sl_home_yield_pct = 0;
+    sl_home_settings_t saved = sl_home_get(), h = saved;
+    h.yield_pct = 0;
+    sl_home_set(h);
     uintptr_t me = (uintptr_t)sl_mcache_current();
     enum { MAX = 64 };
     void *ps[MAX];
@@ -655,8 +656,7 @@ static void test_home_keeps_exhausted(void) {
     void *from_s = fill_span(r, ps, MAX, &n); /* r exhausted: the turn takes s back */
     CHECK(from_s == x && sl_span_state(r) == SL_SPAN_CACHED);
     ps[1] = from_s;
-    unsigned turns = SL_HOME_DEFAULT_TURNS;
-    CHECK(sl_env_unsigned(SL_ENV_HOME_TURNS, &turns) == 0);
+    unsigned turns = h.turns;
     void *t = sl_malloc(3072); /* s full again: the turn finds r still full */
     CHECK(sl_spanmap_lookup((uintptr_t)t) != s && sl_spanmap_lookup((uintptr_t)t) != r);
     CHECK(sl_span_state(r) == (turns > 1 ? SL_SPAN_CACHED : SL_SPAN_PARKED));
@@ -681,31 +681,48 @@ static void test_home_keeps_exhausted(void) {
     free_all(q, nq);
     free_all(ps, n);
     CHECK(sl_span_state(r) == SL_SPAN_CACHED); /* our free brought it home */
-    sl_home_yield_pct = yield;
+    sl_home_set(saved);
+}
+
+/* home's yield for the tests below: the configured one, or 25 % where that would want a
+ * single free slot of s (the rule before the yield). */
+static unsigned test_yield(const sl_span_t *s, sl_home_settings_t *h) {
+    if (sl_span_share(s, h->yield_pct) < 2) {
+        printf("internals: a yield of %u %% wants one free slot of %u: the test uses 25 %%\n",
+               h->yield_pct, s->nelems);
+        h->yield_pct = 25;
+    }
+    sl_home_set(*h);
+    return sl_span_share(s, h->yield_pct);
+}
+
+/* Of want objects at ps[0..want-1], freed, one was allocated again as q: keep it, forget
+ * the others. */
+static void forget_freed(void **ps, unsigned want, void *q) {
+    bool found = false;
+    for (unsigned i = 0; i < want; i++) {
+        found |= ps[i] == q;
+        ps[i] = ps[i] == q ? q : NULL;
+    }
+    CHECK(found);
 }
 
 /* home: a refill takes a listed span when its sweep finds SPANLAB_HOME_YIELD percent of
- * its slots free. One short of that keeps its place and its slots while the refill takes
- * a new span from the mcentral (the cap has room); once its frees reach the yield, the
- * next turn takes it without the mcentral. */
+ * its slots free. One short of that keeps its slots while the refill takes a new span
+ * from the mcentral (the cap has room); once its frees reach the yield, the next turn
+ * takes it without the mcentral. */
 static void test_home_yield(void) {
     sl_scavenge(); /* empty home lists: the turns below are ours alone */
-    unsigned yield = sl_home_yield_pct;
+    sl_home_settings_t saved = sl_home_get(), h = saved;
     uintptr_t me = (uintptr_t)sl_mcache_current();
     enum { MAX = 64 };
     void *ps[MAX];
     int n = 0;
     ps[n++] = sl_malloc(896);
     sl_span_t *s = sl_spanmap_lookup((uintptr_t)ps[0]);
-    if (s->nelems * sl_home_yield_pct / 100 < 2) {
-        printf("internals: a yield of %u %% wants one free slot of %u: the test uses 25 %%\n",
-               sl_home_yield_pct, s->nelems);
-        sl_home_yield_pct = 25;
-    }
-    unsigned want = s->nelems * sl_home_yield_pct / 100;
-    CHECK(want >= 2 && want <= s->nelems && s->nelems <= MAX / 4);
+    unsigned want = test_yield(s, &h);
     void *first_r = fill_span(s, ps, MAX, &n); /* s exhausted; r is the current span */
-    CHECK(n == s->nelems);                     /* every slot of s is ours */
+    REQUIRE((unsigned)n >= want, "home yield: %d objects of s, the yield wants %u", n, want);
     sl_span_t *r = sl_spanmap_lookup((uintptr_t)first_r);
     for (unsigned i = 0; i < want - 1; i++)
         sl_free(ps[i]); /* owner-local: one short of the yield */
@@ -722,15 +739,41 @@ static void test_home_yield(void) {
     void *from_s = fill_span(u, ps, MAX, &n); /* u exhausted: r still full, s taken */
     sl_central_counters(-1, &c2);
     CHECK(sl_spanmap_lookup((uintptr_t)from_s) == s && c2.cache_calls == c1.cache_calls);
-    CHECK(sl_span_state(r) == SL_SPAN_CACHED && sl_span_state(u) == SL_SPAN_CACHED);
-    bool one_of_ours = false;
-    for (unsigned i = 0; i < want; i++) {
-        one_of_ours |= ps[i] == from_s;
-        ps[i] = ps[i] == from_s ? from_s : NULL; /* the others are free */
-    }
-    CHECK(one_of_ours);
+    /* r was full at this turn: its first, which parks it when turns is 1 */
+    CHECK(sl_span_state(r) == (h.turns > 1 ? SL_SPAN_CACHED : SL_SPAN_PARKED));
+    CHECK(sl_span_state(u) == SL_SPAN_CACHED);
+    forget_freed(ps, want, from_s);
     free_all(ps, n);
-    sl_home_yield_pct = yield;
+    sl_home_set(saved);
+}
+
+/* home at its cap: a refill that finds only spans short of the yield takes the freest of
+ * them, not a new span that would find no room on the list. A cap of two spans: s and r
+ * fill it. */
+static void test_home_yield_at_cap(void) {
+    sl_scavenge();
+    sl_home_settings_t saved = sl_home_get(), h = saved;
+    enum { MAX = 64 };
+    void *ps[MAX];
+    int n = 0;
+    ps[n++] = sl_malloc(896);
+    sl_span_t *s = sl_spanmap_lookup((uintptr_t)ps[0]);
+    h.cap_bytes = 2 * ((size_t)s->npages << SL_PAGE_SHIFT);
+    unsigned want = test_yield(s, &h);
+    void *first_r = fill_span(s, ps, MAX, &n); /* s exhausted: on the list */
+    REQUIRE((unsigned)n >= want, "home cap: %d objects of s, the yield wants %u", n, want);
+    for (unsigned i = 0; i < want - 1; i++)
+        sl_free(ps[i]); /* one short of the yield */
+    ps[n++] = first_r;
+    struct sl_central_counters c0, c1;
+    sl_central_counters(-1, &c0);
+    sl_span_t *r = sl_spanmap_lookup((uintptr_t)first_r);
+    void *next = fill_span(r, ps, MAX, &n); /* r exhausted: on the list, which is full */
+    sl_central_counters(-1, &c1);
+    CHECK(sl_spanmap_lookup((uintptr_t)next) == s && c1.cache_calls == c0.cache_calls);
+    forget_freed(ps, want - 1, next);
+    free_all(ps, n);
+    sl_home_set(saved);
 }
 
 /* SPANLAB_UNPARK_PCT: a parked span waits for that share of its objects to be freed. */
@@ -901,6 +944,7 @@ int main(void) {
     if (strcmp(sl_policy(), "home") == 0) {
         test_home_keeps_exhausted();
         test_home_yield();
+        test_home_yield_at_cap();
     } else
         printf("internals: policy %s keeps no span after it is exhausted: the home list "
                "test does not apply\n",
