@@ -44,8 +44,9 @@ typedef struct sl_policy {
     void (*atfork_parent)(void);
     void (*atfork_child)(void);
 
-    /* Optional: sl_scavenge -- give back what the policy keeps in mcaches (this thread's
-     * at once, other threads' at their next refill). */
+    /* Optional: sl_scavenge, and an allocation about to fail for lack of memory -- give
+     * back what the policy keeps in mcaches (this thread's at once, other threads' at
+     * their next refill). */
     void (*drain)(void);
 } sl_policy_t;
 
