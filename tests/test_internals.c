@@ -99,6 +99,18 @@ static void test_pagealloc(void) {
     CHECK(free_pages == SL_ARENA_PAGES - 5);
 }
 
+/* Release the dirty free pages last freed at or before cutoff, in runs of at most max_run
+ * pages, as the scavenger does; returns how many pages. */
+static size_t release_dirty(sl_pagealloc_t *pa, uint64_t cutoff, size_t max_run) {
+    size_t total = 0, n;
+    uintptr_t at;
+    while ((n = sl_pagealloc_scav_take_locked(pa, cutoff, max_run, &at)) > 0) {
+        sl_pagealloc_scav_done_locked(pa, at, n);
+        total += n;
+    }
+    return total;
+}
+
 /* Scavenging reaches every region, however many (it once stopped at 64). */
 static void test_scavenge_many_regions(void) {
     enum { NREG = 70 };
@@ -114,12 +126,7 @@ static void test_scavenge_many_regions(void) {
               base + (uintptr_t)i * SL_ARENA_SIZE);
     for (int i = 0; i < NREG; i++) /* ... and free again: dirty */
         sl_pagealloc_free_locked(&pa, base + (uintptr_t)i * SL_ARENA_SIZE, SL_ARENA_PAGES);
-    size_t released = 0, n;
-    uintptr_t at;
-    while ((n = sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, SL_ARENA_PAGES, &at)) > 0) {
-        sl_pagealloc_scav_done_locked(&pa, at, n);
-        released += n;
-    }
+    size_t released = release_dirty(&pa, UINT64_MAX, SL_ARENA_PAGES);
     CHECK_MSG(released == (size_t)NREG * SL_ARENA_PAGES, "released %zu of %zu pages", released,
               (size_t)NREG * SL_ARENA_PAGES);
 }
@@ -178,12 +185,7 @@ static void test_scavenge_decay(void) {
     sl_pagealloc_scav_done_locked(&pa, at, n);
     CHECK(sl_pagealloc_scav_take_locked(&pa, 4500, SIZE_MAX, &at) == 0);
     /* Block 9's 14 dirty pages, in two runs. */
-    size_t total = 0;
-    while ((n = sl_pagealloc_scav_take_locked(&pa, 5000, SIZE_MAX, &at)) > 0) {
-        sl_pagealloc_scav_done_locked(&pa, at, n);
-        total += n;
-    }
-    CHECK(total == 14);
+    CHECK(release_dirty(&pa, 5000, SIZE_MAX) == 14);
     /* Two neighbours idle long enough: one run, cut at the page budget. */
     fake_now = 6000;
     sl_pagealloc_free_locked(&pa, BLK(20), SL_BLOCK_PAGES);
@@ -212,14 +214,6 @@ static void test_scavenge_decay(void) {
     CHECK(sl_pagealloc_scav_take_locked(&pa, UINT64_MAX, SIZE_MAX, &at) == 0);
 }
 
-/* Every dirty free page released, as sl_scavenge() does. */
-static void release_all_dirty(sl_pagealloc_t *pa) {
-    uintptr_t at;
-    size_t n;
-    while ((n = sl_pagealloc_scav_take_locked(pa, UINT64_MAX, SIZE_MAX, &at)) > 0)
-        sl_pagealloc_scav_done_locked(pa, at, n);
-}
-
 /* The heap verifies clean: counts, hint, order. */
 static void check_verify(const sl_pagealloc_t *pa) {
     size_t used;
@@ -241,7 +235,7 @@ static void test_dirty_first(void) {
     const size_t P = SL_PAGE_SIZE;
     fake_now = 1000;
     sl_pagealloc_free_locked(&pa, BLK(2), 4 * SL_BLOCK_PAGES); /* the low hole ... */
-    release_all_dirty(&pa);                                    /* ... released */
+    release_dirty(&pa, UINT64_MAX, SIZE_MAX);                  /* ... released */
     fake_now = 2000;
     sl_pagealloc_free_locked(&pa, BLK(10), 4 * SL_BLOCK_PAGES); /* a dirty hole above */
     sl_pagealloc_free_locked(&pa, BLK(20) + 3 * P, 100);        /* an unaligned dirty hole */
@@ -290,7 +284,7 @@ static void test_dirty_first(void) {
     CHECK(sl_pagealloc_grow_locked(&pb, hi, SL_ARENA_PAGES) == 0);
     CHECK(sl_pagealloc_alloc_locked(&pb, SL_ARENA_PAGES, 1, &nz, &ru) == hi);
     sl_pagealloc_free_locked(&pb, lo + 64 * P, 128);
-    release_all_dirty(&pb);
+    release_dirty(&pb, UINT64_MAX, SIZE_MAX);
     sl_pagealloc_free_locked(&pb, hi + 640 * P, 128);
     uintptr_t x = sl_pagealloc_alloc_locked(&pb, 100, 1, &nz, &ru);
     CHECK_MSG(x == hi + 640 * P && ru == 0, "100 pages at %#zx", (size_t)x);
@@ -707,26 +701,39 @@ static void forget_freed(void **ps, unsigned want, void *q) {
     CHECK(found);
 }
 
+/* For the yield tests, from emptied home lists: s, a span of 896-byte objects, all ours,
+ * exhausted (so on the list) with want - 1 of them freed, one short of the yield; the
+ * other objects and the first of the current span, r, are at ps[0..*n-1] (r's last).
+ * cap_spans: the cap, in spans like s (0: as configured). Returns s. */
+static sl_span_t *one_short_of_yield(sl_home_settings_t *h, size_t cap_spans, void **ps, int max,
+                                     int *n, unsigned *want) {
+    sl_scavenge(); /* empty home lists: the turns that follow are ours alone */
+    ps[(*n)++] = sl_malloc(896);
+    sl_span_t *s = sl_spanmap_lookup((uintptr_t)ps[0]);
+    if (cap_spans)
+        h->cap_bytes = cap_spans * ((size_t)s->npages << SL_PAGE_SHIFT);
+    *want = test_yield(s, h);
+    void *first_r = fill_span(s, ps, max, n); /* s exhausted; r is the current span */
+    REQUIRE((unsigned)*n >= *want, "home yield: %d objects of s, the yield wants %u", *n, *want);
+    for (unsigned i = 0; i < *want - 1; i++)
+        sl_free(ps[i]); /* owner-local */
+    ps[(*n)++] = first_r;
+    return s;
+}
+
 /* home: a refill takes a listed span when its sweep finds SPANLAB_HOME_YIELD percent of
  * its slots free. One short of that keeps its slots while the refill takes a new span
  * from the mcentral (the cap has room); once its frees reach the yield, the next turn
  * takes it without the mcentral. */
 static void test_home_yield(void) {
-    sl_scavenge(); /* empty home lists: the turns below are ours alone */
     sl_home_settings_t saved = sl_home_get(), h = saved;
-    uintptr_t me = (uintptr_t)sl_mcache_current();
     enum { MAX = 64 };
     void *ps[MAX];
     int n = 0;
-    ps[n++] = sl_malloc(896);
-    sl_span_t *s = sl_spanmap_lookup((uintptr_t)ps[0]);
-    unsigned want = test_yield(s, &h);
-    void *first_r = fill_span(s, ps, MAX, &n); /* s exhausted; r is the current span */
-    REQUIRE((unsigned)n >= want, "home yield: %d objects of s, the yield wants %u", n, want);
-    sl_span_t *r = sl_spanmap_lookup((uintptr_t)first_r);
-    for (unsigned i = 0; i < want - 1; i++)
-        sl_free(ps[i]); /* owner-local: one short of the yield */
-    ps[n++] = first_r;
+    unsigned want;
+    sl_span_t *s = one_short_of_yield(&h, 0, ps, MAX, &n, &want);
+    uintptr_t me = (uintptr_t)sl_mcache_current();
+    sl_span_t *r = sl_spanmap_lookup((uintptr_t)ps[n - 1]);
     struct sl_central_counters c0, c1, c2;
     sl_central_counters(-1, &c0);
     void *first_u = fill_span(r, ps, MAX, &n); /* r exhausted: the turn passes s over */
@@ -751,23 +758,15 @@ static void test_home_yield(void) {
  * them, not a new span that would find no room on the list. A cap of two spans: s and r
  * fill it. */
 static void test_home_yield_at_cap(void) {
-    sl_scavenge();
     sl_home_settings_t saved = sl_home_get(), h = saved;
     enum { MAX = 64 };
     void *ps[MAX];
     int n = 0;
-    ps[n++] = sl_malloc(896);
-    sl_span_t *s = sl_spanmap_lookup((uintptr_t)ps[0]);
-    h.cap_bytes = 2 * ((size_t)s->npages << SL_PAGE_SHIFT);
-    unsigned want = test_yield(s, &h);
-    void *first_r = fill_span(s, ps, MAX, &n); /* s exhausted: on the list */
-    REQUIRE((unsigned)n >= want, "home cap: %d objects of s, the yield wants %u", n, want);
-    for (unsigned i = 0; i < want - 1; i++)
-        sl_free(ps[i]); /* one short of the yield */
-    ps[n++] = first_r;
+    unsigned want;
+    sl_span_t *s = one_short_of_yield(&h, 2, ps, MAX, &n, &want);
     struct sl_central_counters c0, c1;
     sl_central_counters(-1, &c0);
-    sl_span_t *r = sl_spanmap_lookup((uintptr_t)first_r);
+    sl_span_t *r = sl_spanmap_lookup((uintptr_t)ps[n - 1]);
     void *next = fill_span(r, ps, MAX, &n); /* r exhausted: on the list, which is full */
     sl_central_counters(-1, &c1);
     CHECK(sl_spanmap_lookup((uintptr_t)next) == s && c1.cache_calls == c0.cache_calls);
