@@ -3,19 +3,20 @@
 # Builds libspanlab-preload.so at REV three times (as is, with each diff of this folder
 # applied) in temporary worktrees, then runs, all through LD_PRELOAD:
 #   slmicro: ROUNDS rounds, each running every build and the peers once (best of 3 inside);
+#   slmicro once more per build and pattern with SPANLAB_STATS=1, for the counters;
 #   slbench larson at 1 and 2 threads, every build beside the peers, REPEAT cells each.
-# Usage: results/20261202-fastpath-floor/run.sh [REV] [ROUNDS] [REPEAT]   (from the repo root)
-#   slmicro once more per build and pattern with SPANLAB_STATS=1, for the counters.
+# Usage: results/20261202-fastpath-floor/run.sh [REV] [ROUNDS] [REPEAT]  (defaults HEAD 11 8)
 # Writes microbench.txt, counters.txt and larson.csv into this folder; PARTS=micro,
 # PARTS=counters or PARTS=larson runs only that part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=results/20261202-fastpath-floor
 rev=${1:-HEAD}
-rounds=${2:-7}
+rounds=${2:-11}
 repeat=${3:-8}
 parts=${PARTS:-micro,counters,larson}
 want() { [[ ,$parts, == *,$1,* ]]; }
+[ -e build/CMakeCache.txt ] || cmake --preset release >/dev/null
 cmake --build build --target slmicro slbench >/dev/null
 tmp=$(mktemp -d)
 trap 'for w in "$tmp"/*/; do git worktree remove --force "$w" 2>/dev/null || true; done; rm -rf "$tmp"' EXIT
