@@ -4,7 +4,8 @@
 # applied) in temporary worktrees, then runs, all through LD_PRELOAD:
 #   slmicro: ROUNDS rounds, each running every build and the peers once (best of 3 inside);
 #   slmicro once more per build and pattern with SPANLAB_STATS=1, for the counters;
-#   slbench larson at 1 and 2 threads, every build beside the peers, REPEAT cells each.
+#   slbench larson at 1 and 2 threads, every build beside spanlab:mutex (linked) and the
+#   peers, REPEAT cells each.
 # Usage: results/20261202-fastpath-floor/run.sh [REV] [ROUNDS] [REPEAT]  (defaults HEAD 11 8)
 # Writes microbench.txt, counters.txt and larson.csv into this folder; PARTS=micro,
 # PARTS=counters or PARTS=larson runs only that part.
@@ -24,13 +25,16 @@ declare -A lib
 for b in as-is no-free-checks lifo-last-free; do
     git worktree add -q --detach "$tmp/$b" "$rev"
     [ "$b" = as-is ] || git -C "$tmp/$b" apply "$PWD/$here/$b.diff"
-    cmake -S "$tmp/$b" -B "$tmp/$b/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    (cd "$tmp/$b" && cmake --preset release >/dev/null)
     cmake --build "$tmp/$b/build" -j"$(nproc)" --target spanlab_preload >/dev/null
     lib[$b]=$tmp/$b/build/libspanlab-preload.so
     echo "built $b at $(git rev-parse --short "$rev")" >&2
 done
 gl=/usr/lib/x86_64-linux-gnu
 peers="tcmalloc=$gl/libtcmalloc_minimal.so.4 mimalloc=$gl/libmimalloc.so.2 jemalloc=$gl/libjemalloc.so.2"
+for p in $peers; do # a missing library would only warn, and glibc would run under its name
+    [ -e "${p#*=}" ] || { echo "run.sh: ${p#*=} not installed (scripts/deps installs it)" >&2; exit 1; }
+done
 if want micro; then {
     echo "# slmicro libc 3 under LD_PRELOAD, ns of thread CPU time per malloc+free pair"
     echo "# columns: round build single batch random; revision $(git rev-parse --short "$rev")"
