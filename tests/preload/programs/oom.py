@@ -43,7 +43,7 @@ for round in (1, 2):
 # And the program goes on as if nothing happened: 40 000 entries, whose table (1.3 MB) is
 # the largest block it asks for. Not 200 000: that table needs one free run of 10 MB, and
 # freed pages stay in the heap's address space, so after the two rounds above live small
-# objects can leave no such run under the limit although 180 MB are free (README, "Out of
-# memory": a known limit).
+# objects can leave no such run under the limit although 180 MB are free (README, after
+# "Out of memory is an answer": a known limit).
 d = {i: str(i) * 3 for i in range(40000)}
 print("after:", sum(len(v) for v in d.values()), sorted(d)[-1])
