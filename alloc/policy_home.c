@@ -182,7 +182,7 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
         } else
             park_home(c, exhausted);
     }
-    sl_span_t *best = NULL; /* the freest span short of the yield, off the list */
+    sl_span_t *take = NULL, *best = NULL; /* best: the freest span short of the yield */
     unsigned short_of_yield = 0;
     for (; n > 0; n--) {
         sl_span_t *s = home_pop(l);
@@ -191,18 +191,18 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
         if (nfree > 0) {
             s->home_full_turns = 0;
             if (nfree >= sl_span_share(s, home_yield)) {
-                if (best)
-                    home_append(c, best);
-                return s;
+                take = s;
+                break;
             }
-            /* Short of the yield: it waits at the tail, or in best's place. */
-            if (best && sl_span_free_slots(best) >= nfree)
-                home_append(c, s);
-            else {
-                if (best)
-                    home_append(c, best);
+            /* Short of the yield: the freer of s and best stays off the list as best, the
+             * other waits at the tail. */
+            if (!best || nfree > sl_span_free_slots(best)) {
+                sl_span_t *t = best;
                 best = s;
+                s = t;
             }
+            if (s)
+                home_append(c, s);
             if (++short_of_yield == SL_HOME_LOOKS)
                 break;
             continue;
@@ -217,17 +217,18 @@ static sl_span_t *home_refill(sl_mcache_t *c, unsigned spc, sl_span_t *exhausted
         }
         park_home(c, s);
     }
-    if (!best)
-        return sl_central_cache(spc, (uintptr_t)c, 0);
-    /* A new span needs room beside the list and best: without it, it would park at its
-     * first exhaustion, and the next refill would take another. */
-    if (!room_for(c, best, 2))
-        return best; /* at the cap: the freest we saw */
-    sl_span_t *s = sl_central_cache(spc, (uintptr_t)c, 0);
-    if (!s)
-        return best; /* out of memory: best still has free slots */
-    home_append(c, best);
-    return s;
+    /* None with the yield: a new span, when the cap has room for it beside the list and
+     * best (without, it would park at its first exhaustion, and the next refill would
+     * take another). At the cap, or out of memory, the freest we saw. */
+    if (!take && (!best || room_for(c, best, 2)))
+        take = sl_central_cache(spc, (uintptr_t)c, 0);
+    if (!take) {
+        take = best;
+        best = NULL;
+    }
+    if (best)
+        home_append(c, best);
+    return take;
 }
 
 static void home_flush(sl_mcache_t *c) {

@@ -701,24 +701,44 @@ static void forget_freed(void **ps, unsigned want, void *q) {
     CHECK(found);
 }
 
-/* For the yield tests, from emptied home lists: s, a span of 896-byte objects, all ours,
- * exhausted (so on the list) with want - 1 of them freed, one short of the yield; the
- * other objects and the first of the current span, r, are at ps[0..*n-1] (r's last).
- * cap_spans: the cap, in spans like s (0: as configured). Returns s. */
-static sl_span_t *one_short_of_yield(sl_home_settings_t *h, size_t cap_spans, void **ps, int max,
-                                     int *n, unsigned *want) {
+/* One yield test: the settings to restore, the objects it holds (ps[0..n-1]), and s. */
+#define YIELD_MAX 64
+typedef struct yield_case {
+    sl_home_settings_t saved, h;
+    void *ps[YIELD_MAX];
+    int n;
+    unsigned want; /* the yield, in objects of s */
+    sl_span_t *s;
+} yield_case_t;
+
+/* From emptied home lists: s, a span of 896-byte objects, all ours, exhausted (so on the
+ * list) with want - 1 of them freed, one short of the yield; the other objects and the
+ * first of the current span, r, are at ps[0..n-1] (r's last). cap_spans: the cap, in
+ * spans like s (0: as configured). */
+static void yield_begin(yield_case_t *y, size_t cap_spans) {
+    y->saved = y->h = sl_home_get();
+    y->n = 0;
     sl_scavenge(); /* empty home lists: the turns that follow are ours alone */
-    ps[(*n)++] = sl_malloc(896);
-    sl_span_t *s = sl_spanmap_lookup((uintptr_t)ps[0]);
+    y->ps[y->n++] = sl_malloc(896);
+    y->s = sl_spanmap_lookup((uintptr_t)y->ps[0]);
     if (cap_spans)
-        h->cap_bytes = cap_spans * ((size_t)s->npages << SL_PAGE_SHIFT);
-    *want = test_yield(s, h);
-    void *first_r = fill_span(s, ps, max, n); /* s exhausted; r is the current span */
-    REQUIRE((unsigned)*n >= *want, "home yield: %d objects of s, the yield wants %u", *n, *want);
-    for (unsigned i = 0; i < *want - 1; i++)
-        sl_free(ps[i]); /* owner-local */
-    ps[(*n)++] = first_r;
-    return s;
+        y->h.cap_bytes = cap_spans * ((size_t)y->s->npages << SL_PAGE_SHIFT);
+    y->want = test_yield(y->s, &y->h);
+    void *first_r =
+        fill_span(y->s, y->ps, YIELD_MAX, &y->n); /* s exhausted; r is the current span */
+    REQUIRE((unsigned)y->n >= y->want, "home yield: %d objects of s, the yield wants %u", y->n,
+            y->want);
+    for (unsigned i = 0; i < y->want - 1; i++)
+        sl_free(y->ps[i]); /* owner-local */
+    y->ps[y->n++] = first_r;
+}
+
+/* Of the first nfreed objects, freed, one was allocated again as again: free it and every
+ * other object the test holds; restore the settings. */
+static void yield_end(yield_case_t *y, unsigned nfreed, void *again) {
+    forget_freed(y->ps, nfreed, again);
+    free_all(y->ps, y->n);
+    sl_home_set(y->saved);
 }
 
 /* home: a refill takes a listed span when its sweep finds SPANLAB_HOME_YIELD percent of
@@ -726,53 +746,42 @@ static sl_span_t *one_short_of_yield(sl_home_settings_t *h, size_t cap_spans, vo
  * from the mcentral (the cap has room); once its frees reach the yield, the next turn
  * takes it without the mcentral. */
 static void test_home_yield(void) {
-    sl_home_settings_t saved = sl_home_get(), h = saved;
-    enum { MAX = 64 };
-    void *ps[MAX];
-    int n = 0;
-    unsigned want;
-    sl_span_t *s = one_short_of_yield(&h, 0, ps, MAX, &n, &want);
+    yield_case_t y;
+    yield_begin(&y, 0);
+    sl_span_t *s = y.s;
     uintptr_t me = (uintptr_t)sl_mcache_current();
-    sl_span_t *r = sl_spanmap_lookup((uintptr_t)ps[n - 1]);
+    sl_span_t *r = sl_spanmap_lookup((uintptr_t)y.ps[y.n - 1]);
     struct sl_central_counters c0, c1, c2;
     sl_central_counters(-1, &c0);
-    void *first_u = fill_span(r, ps, MAX, &n); /* r exhausted: the turn passes s over */
+    void *first_u = fill_span(r, y.ps, YIELD_MAX, &y.n); /* r exhausted: the turn passes s over */
     sl_span_t *u = sl_spanmap_lookup((uintptr_t)first_u);
     sl_central_counters(-1, &c1);
     CHECK(u != s && u != r && c1.cache_calls == c0.cache_calls + 1);
     CHECK(sl_span_state(s) == SL_SPAN_CACHED && atomic_load(&s->xowner) == me);
-    sl_free(ps[want - 1]); /* the yield */
-    ps[n++] = first_u;
-    void *from_s = fill_span(u, ps, MAX, &n); /* u exhausted: r still full, s taken */
+    sl_free(y.ps[y.want - 1]); /* the yield */
+    y.ps[y.n++] = first_u;
+    void *from_s = fill_span(u, y.ps, YIELD_MAX, &y.n); /* u exhausted: r still full, s taken */
     sl_central_counters(-1, &c2);
     CHECK(sl_spanmap_lookup((uintptr_t)from_s) == s && c2.cache_calls == c1.cache_calls);
     /* r was full at this turn: its first, which parks it when turns is 1 */
-    CHECK(sl_span_state(r) == (h.turns > 1 ? SL_SPAN_CACHED : SL_SPAN_PARKED));
+    CHECK(sl_span_state(r) == (y.h.turns > 1 ? SL_SPAN_CACHED : SL_SPAN_PARKED));
     CHECK(sl_span_state(u) == SL_SPAN_CACHED);
-    forget_freed(ps, want, from_s);
-    free_all(ps, n);
-    sl_home_set(saved);
+    yield_end(&y, y.want, from_s);
 }
 
 /* home at its cap: a refill that finds only spans short of the yield takes the freest of
  * them, not a new span that would find no room on the list. A cap of two spans: s and r
  * fill it. */
 static void test_home_yield_at_cap(void) {
-    sl_home_settings_t saved = sl_home_get(), h = saved;
-    enum { MAX = 64 };
-    void *ps[MAX];
-    int n = 0;
-    unsigned want;
-    sl_span_t *s = one_short_of_yield(&h, 2, ps, MAX, &n, &want);
+    yield_case_t y;
+    yield_begin(&y, 2);
     struct sl_central_counters c0, c1;
     sl_central_counters(-1, &c0);
-    sl_span_t *r = sl_spanmap_lookup((uintptr_t)ps[n - 1]);
-    void *next = fill_span(r, ps, MAX, &n); /* r exhausted: on the list, which is full */
+    sl_span_t *r = sl_spanmap_lookup((uintptr_t)y.ps[y.n - 1]);
+    void *next = fill_span(r, y.ps, YIELD_MAX, &y.n); /* r exhausted: on the list, which is full */
     sl_central_counters(-1, &c1);
-    CHECK(sl_spanmap_lookup((uintptr_t)next) == s && c1.cache_calls == c0.cache_calls);
-    forget_freed(ps, want - 1, next);
-    free_all(ps, n);
-    sl_home_set(saved);
+    CHECK(sl_spanmap_lookup((uintptr_t)next) == y.s && c1.cache_calls == c0.cache_calls);
+    yield_end(&y, y.want - 1, next);
 }
 
 /* SPANLAB_UNPARK_PCT: a parked span waits for that share of its objects to be freed. */
